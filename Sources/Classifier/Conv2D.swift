@@ -1,0 +1,223 @@
+/// 2-D convolution, NHWC, as im2col + GEMM with bias and activation fused into the epilogue.
+///
+///   input  [N, H, W, Cin]
+///   weights [kh, kw, Cin, Cout]  (Keras HWIO; read as a [kh*kw*Cin, Cout] matrix)
+///   bias   [Cout]                (zeros when the layer has none; BatchNorm folds into it)
+///   output [N, Ho, Wo, Cout]
+///
+/// Receptive fields up to `PackedGemm.maxDepth` floats run on the register-blocked `PackedGemm`
+/// as an implicit GEMM: each kernel tap is a slice of K read straight from the input (no copy),
+/// bias and activation fused into the store. Deeper ones gather each output pixel's receptive
+/// field into a scratch matrix (im2col), a tile of rows at a time so it stays in cache, and
+/// multiply it with OpenBLAS.
+struct Conv2D: Layer {
+    let name: String
+    let inputShape: FeatureShape
+    let outputShape: FeatureShape
+    let kernelHeight: Int, kernelWidth: Int
+    let strideY: Int, strideX: Int
+    let padTop: Int, padLeft: Int
+    /// [kh * kw * Cin, Cout]
+    private(set) var weights: [Float]
+    /// [Cout]
+    private(set) var bias: [Float]
+    var activation: FusedActivation
+    /// `weights` and `bias` repacked for `PackedGemm` (nil when OpenBLAS runs the product).
+    private(set) var packed: PackedWeights?
+    /// Per kernel tap (ky, kx): its offset in floats from the window's top-left input pixel.
+    let tapOffsets: [Int]
+    /// Per kernel tap: its first row in the [kh * kw * Cin, Cout] weight matrix.
+    let tapRows: [Int]
+    /// Output rows per im2col tile.
+    let tileRows: Int
+
+    /// Floats of im2col scratch one thread aims to stay within (fits in L2 with the weights).
+    static let scratchBudget = 48 * 1024
+
+    init(name: String, input: FeatureShape, weights: [Float], bias: [Float]?, outputChannels: Int,
+         kernel: (height: Int, width: Int), stride: (y: Int, x: Int), padding: Padding,
+         activation: FusedActivation = .none) {
+        precondition(weights.count == kernel.height * kernel.width * input.channels * outputChannels,
+                     "\(name): kernel size does not match its shape")
+        let rows = WindowGeometry(input: input.height, size: kernel.height, stride: stride.y, padding: padding)
+        let columns = WindowGeometry(input: input.width, size: kernel.width, stride: stride.x, padding: padding)
+        self.name = name
+        self.inputShape = input
+        self.outputShape = FeatureShape(height: rows.output, width: columns.output, channels: outputChannels)
+        self.kernelHeight = kernel.height
+        self.kernelWidth = kernel.width
+        self.strideY = stride.y
+        self.strideX = stride.x
+        self.padTop = rows.padBefore
+        self.padLeft = columns.padBefore
+        self.weights = weights
+        self.bias = bias ?? [Float](repeating: 0, count: outputChannels)
+        self.activation = activation
+        let rowFloats = columns.output * kernel.height * kernel.width * input.channels
+        self.tileRows = max(1, min(rows.output, Self.scratchBudget / max(rowFloats, 1)))
+        self.tapOffsets = (0..<(kernel.height * kernel.width)).map {
+            (($0 / kernel.width) * input.width + $0 % kernel.width) * input.channels
+        }
+        self.tapRows = (0..<(kernel.height * kernel.width)).map { $0 * input.channels }
+        repack()
+    }
+
+    private mutating func repack() {
+        packed = patchSize <= PackedGemm.maxDepth
+            ? PackedWeights(matrix: weights, rows: patchSize, columns: outputShape.channels, bias: bias) : nil
+    }
+
+
+    /// K of the GEMM: floats in one receptive field.
+    var patchSize: Int { kernelHeight * kernelWidth * inputShape.channels }
+
+    var scratchCount: Int { packed == nil ? tileRows * outputShape.width * patchSize : 0 }
+
+    var multiplyAccumulates: Int { outputShape.height * outputShape.width * outputShape.channels * patchSize }
+
+    func workItems(batch: Int) -> Int { batch * outputShape.height }
+
+    /// Folds a following inference-mode BatchNormalization into the weights and bias.
+    mutating func fold(_ norm: BatchNorm) {
+        let cout = outputShape.channels
+        precondition(norm.scale.count == cout, "\(name): batch norm channel count mismatch")
+        for k in 0..<patchSize {
+            for c in 0..<cout { weights[k * cout + c] *= norm.scale[c] }
+        }
+        for c in 0..<cout { bias[c] = bias[c] * norm.scale[c] + norm.shift[c] }
+        repack()
+    }
+
+    func forward(_ inputs: UnsafeBufferPointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>,
+                 items: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
+        if let packed {
+            tapOffsets.withUnsafeBufferPointer { offsets in
+                tapRows.withUnsafeBufferPointer { rows in
+                    for row in items {
+                        implicitGemmRow(row, input: inputs[0], output: output, packed: packed,
+                                        offsets: offsets.baseAddress!, rows: rows.baseAddress!)
+                    }
+                }
+            }
+            return
+        }
+        let outRow = outputShape.rowCount
+        var row = items.lowerBound
+        while row < items.upperBound {
+            // A tile never crosses an image boundary, so im2col sees one image.
+            let image = row / outputShape.height
+            let firstY = row % outputShape.height
+            let count = min(tileRows, items.upperBound - row, outputShape.height - firstY)
+            im2col(image: inputs[0] + image * inputShape.count, firstRow: firstY, rows: count, into: scratch)
+            let pixels = count * outputShape.width
+            weights.withUnsafeBufferPointer { w in
+                bias.withUnsafeBufferPointer { b in
+                    Gemm.multiply(m: pixels, n: outputShape.channels, k: patchSize, a: scratch, lda: patchSize,
+                                  b: w.baseAddress!, ldb: outputShape.channels, c: output + row * outRow, ldc: outputShape.channels)
+                    activation.apply(to: output + row * outRow, pixels: pixels, channels: outputShape.channels, bias: b.baseAddress!)
+                }
+            }
+            row += count
+        }
+    }
+
+    /// One output row (`row` counts rows across the batch). Pixels whose window lies inside the
+    /// image go through the full tap list in blocks; the others, at the borders, one by one with
+    /// only their inside taps (outside taps are zero padding and contribute nothing).
+    @inline(__always)
+    private func implicitGemmRow(_ row: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                                 packed: PackedWeights, offsets: UnsafePointer<Int>, rows: UnsafePointer<Int>) {
+        let cin = inputShape.channels, cout = outputShape.channels
+        let image = input + (row / outputShape.height) * inputShape.count
+        let out = output + row * outputShape.rowCount
+        let y0 = (row % outputShape.height) * strideY - padTop
+        let rowInside = y0 >= 0 && y0 + kernelHeight <= inputShape.height
+        // Output columns whose window lies inside horizontally.
+        let insideStart = min(outputShape.width, (padLeft + strideX - 1) / strideX)
+        let span = inputShape.width - kernelWidth + padLeft
+        let insideEnd = span < 0 ? insideStart : max(insideStart, min(outputShape.width, span / strideX + 1))
+        if rowInside && insideStart < insideEnd {
+            let taps = TapList(aOffsets: offsets, bRows: rows, count: kernelHeight * kernelWidth, depth: cin)
+            PackedGemm.multiply(m: insideEnd - insideStart, a: image + (y0 * inputShape.width + insideStart * strideX - padLeft) * cin,
+                                lda: strideX * cin, taps: taps, b: packed, activation: activation,
+                                c: out + insideStart * cout, ldc: cout)
+        }
+        if rowInside && insideStart == 0 && insideEnd == outputShape.width { return }
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * kernelHeight * kernelWidth) { scratch in
+            let pixelOffsets = scratch.baseAddress!, pixelRows = scratch.baseAddress! + kernelHeight * kernelWidth
+            for ox in 0..<outputShape.width where !rowInside || ox < insideStart || ox >= insideEnd {
+                let x0 = ox * strideX - padLeft
+                var count = 0
+                for ky in max(0, -y0)..<min(kernelHeight, inputShape.height - y0) {
+                    for kx in max(0, -x0)..<min(kernelWidth, inputShape.width - x0) {
+                        pixelOffsets[count] = ((y0 + ky) * inputShape.width + x0 + kx) * cin
+                        pixelRows[count] = (ky * kernelWidth + kx) * cin
+                        count += 1
+                    }
+                }
+                let taps = TapList(aOffsets: pixelOffsets, bRows: pixelRows, count: count, depth: cin)
+                PackedGemm.multiply(m: 1, a: image, lda: 0, taps: taps, b: packed, activation: activation,
+                                    c: out + ox * cout, ldc: cout)
+            }
+        }
+    }
+
+    /// Writes one row of `patchSize` floats per output pixel of rows `firstRow..<firstRow+rows`,
+    /// ordered (ky, kx, cin) to match the weights; taps outside the image are zero.
+    private func im2col(image: UnsafePointer<Float>, firstRow: Int, rows: Int, into patches: UnsafeMutablePointer<Float>) {
+        let cin = inputShape.channels
+        let tapRun = kernelWidth * cin
+        var out = patches
+        for oy in firstRow..<(firstRow + rows) {
+            for ox in 0..<outputShape.width {
+                let x0 = ox * strideX - padLeft
+                for ky in 0..<kernelHeight {
+                    let iy = oy * strideY + ky - padTop
+                    if iy < 0 || iy >= inputShape.height {
+                        out.update(repeating: 0, count: tapRun)
+                    } else if x0 >= 0 && x0 + kernelWidth <= inputShape.width {
+                        out.update(from: image + (iy * inputShape.width + x0) * cin, count: tapRun)
+                    } else {
+                        for kx in 0..<kernelWidth {
+                            let ix = x0 + kx
+                            if ix < 0 || ix >= inputShape.width {
+                                (out + kx * cin).update(repeating: 0, count: cin)
+                            } else {
+                                (out + kx * cin).update(from: image + (iy * inputShape.width + ix) * cin, count: cin)
+                            }
+                        }
+                    }
+                    out += tapRun
+                }
+            }
+        }
+    }
+
+    /// Reference kernel (test oracle): direct convolution over a whole batch, in Double.
+    func naiveForward(_ input: [Float], batch: Int) -> [Float] {
+        let cin = inputShape.channels, cout = outputShape.channels
+        var result = [Float](repeating: 0, count: batch * outputShape.count)
+        for n in 0..<batch {
+            for oy in 0..<outputShape.height {
+                for ox in 0..<outputShape.width {
+                    for co in 0..<cout {
+                        var sum = Double(bias[co])
+                        for ky in 0..<kernelHeight {
+                            for kx in 0..<kernelWidth {
+                                let iy = oy * strideY + ky - padTop, ix = ox * strideX + kx - padLeft
+                                guard iy >= 0, iy < inputShape.height, ix >= 0, ix < inputShape.width else { continue }
+                                for ci in 0..<cin {
+                                    let x = input[n * inputShape.count + (iy * inputShape.width + ix) * cin + ci]
+                                    let w = weights[((ky * kernelWidth + kx) * cin + ci) * cout + co]
+                                    sum += Double(x) * Double(w)
+                                }
+                            }
+                        }
+                        result[n * outputShape.count + (oy * outputShape.width + ox) * cout + co] = activation(Float(sum))
+                    }
+                }
+            }
+        }
+        return result
+    }
+}

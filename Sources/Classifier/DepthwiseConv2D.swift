@@ -1,0 +1,216 @@
+/// Depthwise 2-D convolution, NHWC, computed directly (no GEMM): every input channel is
+/// convolved with its own `multiplier` kernels. The inner loops run along channels, which are
+/// contiguous in NHWC, so they vectorise.
+///
+///   input   [N, H, W, C]
+///   weights [kh, kw, C, M]   (Keras layout)
+///   bias    [C * M]
+///   output  [N, Ho, Wo, C * M]   (output channel c * M + m)
+struct DepthwiseConv2D: Layer {
+    let name: String
+    let inputShape: FeatureShape
+    let outputShape: FeatureShape
+    let kernelHeight: Int, kernelWidth: Int
+    let strideY: Int, strideX: Int
+    let padTop: Int, padLeft: Int
+    let multiplier: Int
+    /// [kh, kw, C, M]
+    private(set) var weights: [Float]
+    /// [C * M]
+    private(set) var bias: [Float]
+    var activation: FusedActivation
+
+    init(name: String, input: FeatureShape, weights: [Float], bias: [Float]?, multiplier: Int,
+         kernel: (height: Int, width: Int), stride: (y: Int, x: Int), padding: Padding,
+         activation: FusedActivation = .none) {
+        precondition(weights.count == kernel.height * kernel.width * input.channels * multiplier,
+                     "\(name): depthwise kernel size does not match its shape")
+        let rows = WindowGeometry(input: input.height, size: kernel.height, stride: stride.y, padding: padding)
+        let columns = WindowGeometry(input: input.width, size: kernel.width, stride: stride.x, padding: padding)
+        self.name = name
+        self.inputShape = input
+        self.outputShape = FeatureShape(height: rows.output, width: columns.output, channels: input.channels * multiplier)
+        self.kernelHeight = kernel.height
+        self.kernelWidth = kernel.width
+        self.strideY = stride.y
+        self.strideX = stride.x
+        self.padTop = rows.padBefore
+        self.padLeft = columns.padBefore
+        self.multiplier = multiplier
+        self.weights = weights
+        self.bias = bias ?? [Float](repeating: 0, count: input.channels * multiplier)
+        self.activation = activation
+    }
+
+    var scratchCount: Int { 0 }
+
+    var multiplyAccumulates: Int { outputShape.count * kernelHeight * kernelWidth }
+
+    func workItems(batch: Int) -> Int { batch * outputShape.height }
+
+    mutating func fold(_ norm: BatchNorm) {
+        let channels = outputShape.channels
+        for tap in 0..<(kernelHeight * kernelWidth) {
+            for c in 0..<channels { weights[tap * channels + c] *= norm.scale[c] }
+        }
+        for c in 0..<channels { bias[c] = bias[c] * norm.scale[c] + norm.shift[c] }
+    }
+
+    func forward(_ inputs: UnsafeBufferPointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>,
+                 items: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
+        var row = items.lowerBound
+        while row < items.upperBound {
+            let image = row / outputShape.height
+            let firstY = row % outputShape.height
+            let count = min(items.upperBound - row, outputShape.height - firstY)
+            computeRows(image: inputs[0] + image * inputShape.count, firstRow: firstY, rows: count,
+                        into: output + row * outputShape.rowCount)
+            bias.withUnsafeBufferPointer { b in
+                activation.apply(to: output + row * outputShape.rowCount, pixels: count * outputShape.width,
+                                 channels: outputShape.channels, bias: b.baseAddress!)
+            }
+            row += count
+        }
+    }
+
+    /// The convolution without bias or activation for output rows `firstRow..<firstRow+rows` of
+    /// one image, written contiguously to `out`.
+    func computeRows(image: UnsafePointer<Float>, firstRow: Int, rows: Int, into out: UnsafeMutablePointer<Float>) {
+        weights.withUnsafeBufferPointer { w in
+            if multiplier == 1 && inputShape.channels % 16 == 0 {
+                computeRows(SIMD16<Float>.self, image: image, firstRow: firstRow, rows: rows, weights: w.baseAddress!, into: out)
+            } else if multiplier == 1 && inputShape.channels % 8 == 0 {
+                computeRows(SIMD8<Float>.self, image: image, firstRow: firstRow, rows: rows, weights: w.baseAddress!, into: out)
+            } else {
+                computeRowsScalar(image: image, firstRow: firstRow, rows: rows, weights: w.baseAddress!, into: out)
+            }
+        }
+    }
+
+    /// Vector path (multiplier 1, channels a multiple of the vector width). Pixels whose window
+    /// lies inside the image horizontally go in blocks of eight, one accumulator each, so every
+    /// weight load feeds eight independent FMA chains; border pixels go one by one over their
+    /// inside taps.
+    @inline(never)
+    private func computeRows<V: FloatVector>(_: V.Type, image: UnsafePointer<Float>, firstRow: Int, rows: Int,
+                                             weights: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        let channels = inputShape.channels
+        let insideStart = min(outputShape.width, (padLeft + strideX - 1) / strideX)
+        let span = inputShape.width - kernelWidth + padLeft
+        let insideEnd = span < 0 ? insideStart : max(insideStart, min(outputShape.width, span / strideX + 1))
+        let step = strideX * channels
+        var destination = out
+        for oy in firstRow..<(firstRow + rows) {
+            let y0 = oy * strideY - padTop
+            let kyStart = max(0, -y0), kyEnd = min(kernelHeight, inputShape.height - y0)
+            var c = 0
+            while c < channels {
+                var ox = 0
+                while ox < outputShape.width {
+                    if ox >= insideStart && ox + 8 <= insideEnd {
+                        var s0 = V(), s1 = V(), s2 = V(), s3 = V(), s4 = V(), s5 = V(), s6 = V(), s7 = V()
+                        for ky in kyStart..<kyEnd {
+                            let source = image + ((y0 + ky) * inputShape.width + ox * strideX - padLeft) * channels + c
+                            let tap = weights + ky * kernelWidth * channels + c
+                            for kx in 0..<kernelWidth {
+                                let w = V.load(tap + kx * channels)
+                                let p = source + kx * channels
+                                s0 = s0.addingProduct(V.load(p), w)
+                                s1 = s1.addingProduct(V.load(p + step), w)
+                                s2 = s2.addingProduct(V.load(p + 2 * step), w)
+                                s3 = s3.addingProduct(V.load(p + 3 * step), w)
+                                s4 = s4.addingProduct(V.load(p + 4 * step), w)
+                                s5 = s5.addingProduct(V.load(p + 5 * step), w)
+                                s6 = s6.addingProduct(V.load(p + 6 * step), w)
+                                s7 = s7.addingProduct(V.load(p + 7 * step), w)
+                            }
+                        }
+                        let target = destination + ox * channels + c
+                        s0.store(target)
+                        s1.store(target + channels)
+                        s2.store(target + 2 * channels)
+                        s3.store(target + 3 * channels)
+                        s4.store(target + 4 * channels)
+                        s5.store(target + 5 * channels)
+                        s6.store(target + 6 * channels)
+                        s7.store(target + 7 * channels)
+                        ox += 8
+                        continue
+                    }
+                    let x0 = ox * strideX - padLeft
+                    var sum = V()
+                    for ky in kyStart..<kyEnd {
+                        let source = image + ((y0 + ky) * inputShape.width + x0) * channels + c
+                        let tap = weights + ky * kernelWidth * channels + c
+                        for kx in max(0, -x0)..<min(kernelWidth, inputShape.width - x0) {
+                            sum = sum.addingProduct(V.load(source + kx * channels), V.load(tap + kx * channels))
+                        }
+                    }
+                    sum.store(destination + ox * channels + c)
+                    ox += 1
+                }
+                c += V.scalarCount
+            }
+            destination += outputShape.rowCount
+        }
+    }
+
+    /// General path: any multiplier and channel count.
+    private func computeRowsScalar(image: UnsafePointer<Float>, firstRow: Int, rows: Int, weights: UnsafePointer<Float>,
+                                   into out: UnsafeMutablePointer<Float>) {
+        let channels = inputShape.channels
+        let outChannels = outputShape.channels
+        var destination = out
+        for oy in firstRow..<(firstRow + rows) {
+            destination.update(repeating: 0, count: outputShape.rowCount)
+            for ky in 0..<kernelHeight {
+                let iy = oy * strideY + ky - padTop
+                guard iy >= 0 && iy < inputShape.height else { continue }
+                let inputRow = image + iy * inputShape.rowCount
+                for kx in 0..<kernelWidth {
+                    let tap = weights + (ky * kernelWidth + kx) * outChannels
+                    for ox in 0..<outputShape.width {
+                        let ix = ox * strideX + kx - padLeft
+                        guard ix >= 0 && ix < inputShape.width else { continue }
+                        let source = inputRow + ix * channels
+                        let target = destination + ox * outChannels
+                        for c in 0..<channels {
+                            for m in 0..<multiplier {
+                                target[c * multiplier + m] += source[c] * tap[c * multiplier + m]
+                            }
+                        }
+                    }
+                }
+            }
+            destination += outputShape.rowCount
+        }
+    }
+
+    /// Reference kernel (test oracle): direct depthwise convolution over a batch, in Double.
+    func naiveForward(_ input: [Float], batch: Int) -> [Float] {
+        let channels = inputShape.channels
+        var result = [Float](repeating: 0, count: batch * outputShape.count)
+        for n in 0..<batch {
+            for oy in 0..<outputShape.height {
+                for ox in 0..<outputShape.width {
+                    for c in 0..<channels {
+                        for m in 0..<multiplier {
+                            let co = c * multiplier + m
+                            var sum = Double(bias[co])
+                            for ky in 0..<kernelHeight {
+                                for kx in 0..<kernelWidth {
+                                    let iy = oy * strideY + ky - padTop, ix = ox * strideX + kx - padLeft
+                                    guard iy >= 0, iy < inputShape.height, ix >= 0, ix < inputShape.width else { continue }
+                                    sum += Double(input[n * inputShape.count + (iy * inputShape.width + ix) * channels + c])
+                                        * Double(weights[(ky * kernelWidth + kx) * outputShape.channels + co])
+                                }
+                            }
+                            result[n * outputShape.count + (oy * outputShape.width + ox) * outputShape.channels + co] = activation(Float(sum))
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+}

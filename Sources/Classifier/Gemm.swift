@@ -1,0 +1,38 @@
+import COpenBLAS
+
+/// Row-major single-precision matrix products: C[m, n] = A[m, k] * B[k, n], through OpenBLAS.
+public enum Gemm {
+    /// Fast path: OpenBLAS `cblas_sgemm`. `lda`, `ldb`, `ldc` are row strides in floats.
+    @inline(__always)
+    public static func multiply(m: Int, n: Int, k: Int,
+                         a: UnsafePointer<Float>, lda: Int,
+                         b: UnsafePointer<Float>, ldb: Int,
+                         c: UnsafeMutablePointer<Float>, ldc: Int) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
+                    1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+    }
+
+    /// Reference kernel (test oracle): the textbook triple loop, accumulating in Double.
+    static func naiveMultiply(m: Int, n: Int, k: Int, a: [Float], b: [Float]) -> [Float] {
+        var c = [Float](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum = 0.0
+                for p in 0..<k { sum += Double(a[i * k + p]) * Double(b[p * n + j]) }
+                c[i * n + j] = Float(sum)
+            }
+        }
+        return c
+    }
+
+    /// Makes OpenBLAS compute on the calling thread only: Moodwire splits work across its own
+    /// threads, and OpenBLAS's thread hand-offs cost more than the small products here gain.
+    public static func useCallingThreadOnly() {
+        openblas_set_num_threads(1)
+    }
+
+    /// The OpenBLAS kernel family in use (e.g. "Haswell"), for benchmark reports.
+    public static var kernelName: String {
+        String(cString: openblas_get_corename())
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+
+/// A Moodwire model file: safetensors (8-byte little-endian header length, JSON header, raw
+/// little-endian tensors) whose metadata carries the format version, the layer graph and the labels.
+/// Everything is validated on load; a wrong, truncated or mismatched file is a `ModelFileError`.
+public struct ModelFile: Sendable {
+    public static let format = "moodwire.model"
+    public static let formatVersion = 1
+
+    public let graph: ModelGraph
+    public let labels: [String]
+    /// Where the weights came from (free text written by the converter).
+    public let source: String
+    public let tensors: [String: WeightTensor]
+
+    public init(graph: ModelGraph, labels: [String], source: String, tensors: [String: WeightTensor]) {
+        self.graph = graph
+        self.labels = labels
+        self.source = source
+        self.tensors = tensors
+    }
+
+    public init(contentsOf path: String) throws(ModelFileError) {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+        } catch {
+            throw .unreadable(path: path, reason: error.localizedDescription)
+        }
+        try self.init(data: data, path: path)
+    }
+
+    public init(data: Data, path: String) throws(ModelFileError) {
+        guard data.count >= 8 else { throw .truncated(path: path, reason: "shorter than the 8-byte header length") }
+        let headerLength = data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard headerLength > 1, headerLength <= UInt64(data.count - 8), headerLength < 100_000_000 else {
+            throw .notAModel(path: path, reason: "header length \(headerLength) does not fit a \(data.count)-byte file")
+        }
+        let headerData = data.subdata(in: 8..<(8 + Int(headerLength)))
+        guard let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any] else {
+            throw .notAModel(path: path, reason: "the header is not a JSON object")
+        }
+        guard let metadata = header["__metadata__"] as? [String: String],
+              metadata["format"] == Self.format else {
+            throw .notAModel(path: path, reason: "no \"format\": \"\(Self.format)\" in its metadata (a plain safetensors file?)")
+        }
+        guard let version = metadata["format_version"].flatMap(Int.init), version == Self.formatVersion else {
+            throw .unsupportedVersion(path: path, found: metadata["format_version"] ?? "none", supported: Self.formatVersion)
+        }
+        do {
+            graph = try JSONDecoder().decode(ModelGraph.self, from: Data((metadata["graph"] ?? "").utf8))
+        } catch {
+            throw .invalidGraph(path: path, reason: "cannot decode the graph: \(error)")
+        }
+        guard let labelData = metadata["labels"]?.data(using: .utf8),
+              let labels = try? JSONDecoder().decode([String].self, from: labelData) else {
+            throw .invalidGraph(path: path, reason: "no label list in the metadata")
+        }
+        self.labels = labels
+        source = metadata["source"] ?? ""
+
+        let dataStart = 8 + Int(headerLength)
+        let available = data.count - dataStart
+        var tensors: [String: WeightTensor] = [:]
+        for (name, value) in header where name != "__metadata__" {
+            guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
+                  let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int],
+                  offsets.count == 2 else {
+                throw .invalidTensor(path: path, name: name, reason: "malformed header entry")
+            }
+            guard dtype == "F32" else {
+                throw .invalidTensor(path: path, name: name, reason: "dtype \(dtype); only F32 is supported")
+            }
+            let count = shape.reduce(1, *)
+            guard shape.allSatisfy({ $0 > 0 }), offsets[0] >= 0, offsets[1] - offsets[0] == count * 4 else {
+                throw .invalidTensor(path: path, name: name, reason: "shape \(shape) does not match its \(offsets[1] - offsets[0]) bytes")
+            }
+            guard offsets[1] <= available else {
+                throw .truncated(path: path, reason: "tensor \(name) ends at byte \(offsets[1]) of \(available) data bytes")
+            }
+            var values = [Float](repeating: 0, count: count)
+            _ = values.withUnsafeMutableBytes { out in
+                data.copyBytes(to: out, from: (dataStart + offsets[0])..<(dataStart + offsets[1]))
+            }
+            #if _endian(big)
+            values = values.map { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) }
+            #endif
+            tensors[name] = WeightTensor(shape: shape, values: values)
+        }
+        self.tensors = tensors
+    }
+}
+
+/// One stored weight array, in the layout Keras keeps it.
+public struct WeightTensor: Sendable, Equatable {
+    public let shape: [Int]
+    public let values: [Float]
+
+    public init(shape: [Int], values: [Float]) {
+        precondition(shape.reduce(1, *) == values.count, "values must fill the shape")
+        self.shape = shape
+        self.values = values
+    }
+}
+
+/// Why a model file was refused.
+public enum ModelFileError: Error, CustomStringConvertible, Sendable, Equatable {
+    case unreadable(path: String, reason: String)
+    case notAModel(path: String, reason: String)
+    case truncated(path: String, reason: String)
+    case unsupportedVersion(path: String, found: String, supported: Int)
+    case invalidGraph(path: String, reason: String)
+    case invalidTensor(path: String, name: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .unreadable(path, reason): "\(path): cannot read model file (\(reason))"
+        case let .notAModel(path, reason): "\(path): not a Moodwire model file: \(reason)"
+        case let .truncated(path, reason): "\(path): model file is truncated: \(reason)"
+        case let .unsupportedVersion(path, found, supported):
+            "\(path): model format version \(found) is not supported (this build reads version \(supported)); convert the model again with scripts/convert_keras_model.py"
+        case let .invalidGraph(path, reason): "\(path): invalid model graph: \(reason)"
+        case let .invalidTensor(path, name, reason): "\(path): invalid tensor \(name): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import CTurboJPEG
+import Foundation
+
+/// Decodes JPEG data with libturbojpeg. One decoder owns one TurboJPEG handle, which is not
+/// thread-safe: give each thread its own decoder.
+public final class JPEGDecoder {
+    /// Images with more pixels than this are refused before any pixel memory is allocated.
+    public let maxPixels: Int
+    private var handle: tjhandle
+
+    public init(maxPixels: Int = 50_000_000) {
+        handle = Self.makeHandle()
+        self.maxPixels = maxPixels
+    }
+
+    private static func makeHandle() -> tjhandle {
+        guard let handle = tjInitDecompress() else {
+            // Only an allocation failure makes TurboJPEG refuse a handle.
+            fatalError("libturbojpeg could not allocate a decompressor")
+        }
+        return handle
+    }
+
+    deinit {
+        tjDestroy(handle)
+    }
+
+    /// The luma plane of a JPEG, decoded straight to grayscale (no colour conversion: libjpeg
+    /// outputs the Y component, as OpenCV's `IMREAD_GRAYSCALE` does).
+    /// - Parameter source: names the input in error messages (a path, an upload id).
+    public func decodeGray(_ data: Data, source: String) throws(ImageError) -> GrayImage {
+        guard !data.isEmpty else { throw .empty(source: source) }
+        guard data.count >= 3, data[data.startIndex] == 0xFF, data[data.startIndex + 1] == 0xD8 else {
+            throw .unsupportedFormat(source: source)
+        }
+        return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Result<GrayImage, ImageError> in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
+            if tjDecompressHeader3(handle, bytes.baseAddress, UInt(bytes.count),
+                                   &width, &height, &subsampling, &colorspace) != 0 {
+                return .failure(lastError(source: source))
+            }
+            let w = Int(width), h = Int(height)
+            if w == 0 && h == 0 {
+                return .failure(.corrupt(source: source, reason: "no image frame (truncated or tables-only JPEG)", code: -1))
+            }
+            guard w > 0, h > 0, w.multipliedReportingOverflow(by: h).partialValue <= maxPixels else {
+                return .failure(.badDimensions(source: source, width: w, height: h, maxPixels: maxPixels))
+            }
+            var pixels = [UInt8](repeating: 0, count: w * h)
+            let status = pixels.withUnsafeMutableBufferPointer { out in
+                tjDecompress2(handle, bytes.baseAddress, UInt(bytes.count), out.baseAddress,
+                              width, width, height, Int32(TJPF_GRAY.rawValue),
+                              TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING)
+            }
+            if status != 0 { return .failure(lastError(source: source)) }
+            return .success(GrayImage(width: w, height: h, pixels: pixels))
+        }.get()
+    }
+
+    /// Reads and decodes a JPEG file.
+    public func decodeGray(contentsOf path: String) throws(ImageError) -> GrayImage {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            // Foundation wraps the POSIX error; on Linux it bridges to NSError only through `any Error`.
+            let underlying = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error).map { $0 as NSError }
+            let code = underlying?.domain == NSPOSIXErrorDomain ? underlying!.code : Int(EIO)
+            throw .unreadableFile(path: path, errno: Int32(code))
+        }
+        return try decodeGray(data, source: path)
+    }
+
+    /// The handle's error as an `ImageError`. The handle is then replaced: after a failed
+    /// header read TurboJPEG leaves it half-used and the next decode would fail too.
+    private func lastError(source: String) -> ImageError {
+        let error = ImageError.corrupt(source: source, reason: String(cString: tjGetErrorStr2(handle)),
+                                       code: tjGetErrorCode(handle))
+        tjDestroy(handle)
+        handle = Self.makeHandle()
+        return error
+    }
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Set-up on Debian 12 as root: system packages, the model files, and a release build.
+# Safe to run again; each step skips what is already there.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+packages=(libzmq3-dev libturbojpeg0-dev libopenblas-dev libsqlite3-dev ffmpeg pkg-config
+          python3 python3-pip python3-h5py python3-numpy)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+bash scripts/fetch-models.sh
+
+echo "setup: building (release)"
+swift build -c release 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Write|Emitting)' || { echo "setup: build failed" >&2; exit 1; }

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The test command: set-up (packages, models, release build), then every test on a release build
+# (the numeric code is 10-100x slower in debug builds).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh
+swift test -c release -Xswiftc -enable-testing "$@"
