@@ -14,9 +14,7 @@ struct Conv2D: Layer {
     let name: String
     let inputShape: FeatureShape
     let outputShape: FeatureShape
-    let kernelHeight: Int, kernelWidth: Int
-    let strideY: Int, strideX: Int
-    let padTop: Int, padLeft: Int
+    let window: SlidingWindow
     /// [kh * kw * Cin, Cout]
     private(set) var weights: [Float]
     /// [Cout]
@@ -39,22 +37,16 @@ struct Conv2D: Layer {
          activation: FusedActivation = .none) {
         precondition(weights.count == kernel.height * kernel.width * input.channels * outputChannels,
                      "\(name): kernel size does not match its shape")
-        let rows = WindowGeometry(input: input.height, size: kernel.height, stride: stride.y, padding: padding)
-        let columns = WindowGeometry(input: input.width, size: kernel.width, stride: stride.x, padding: padding)
+        let window = SlidingWindow(input: input, size: kernel, stride: stride, padding: padding)
         self.name = name
         self.inputShape = input
-        self.outputShape = FeatureShape(height: rows.output, width: columns.output, channels: outputChannels)
-        self.kernelHeight = kernel.height
-        self.kernelWidth = kernel.width
-        self.strideY = stride.y
-        self.strideX = stride.x
-        self.padTop = rows.padBefore
-        self.padLeft = columns.padBefore
+        self.window = window
+        self.outputShape = FeatureShape(height: window.outputHeight, width: window.outputWidth, channels: outputChannels)
         self.weights = weights
         self.bias = bias ?? [Float](repeating: 0, count: outputChannels)
         self.activation = activation
-        let rowFloats = columns.output * kernel.height * kernel.width * input.channels
-        self.tileRows = max(1, min(rows.output, Self.scratchBudget / max(rowFloats, 1)))
+        let rowFloats = window.outputWidth * kernel.height * kernel.width * input.channels
+        self.tileRows = max(1, min(window.outputHeight, Self.scratchBudget / max(rowFloats, 1)))
         self.tapOffsets = (0..<(kernel.height * kernel.width)).map {
             (($0 / kernel.width) * input.width + $0 % kernel.width) * input.channels
         }
@@ -69,7 +61,7 @@ struct Conv2D: Layer {
 
 
     /// K of the GEMM: floats in one receptive field.
-    var patchSize: Int { kernelHeight * kernelWidth * inputShape.channels }
+    var patchSize: Int { window.height * window.width * inputShape.channels }
 
     var scratchCount: Int { packed == nil ? tileRows * outputShape.width * patchSize : 0 }
 
@@ -130,28 +122,25 @@ struct Conv2D: Layer {
         let cin = inputShape.channels, cout = outputShape.channels
         let image = input + (row / outputShape.height) * inputShape.count
         let out = output + row * outputShape.rowCount
-        let y0 = (row % outputShape.height) * strideY - padTop
-        let rowInside = y0 >= 0 && y0 + kernelHeight <= inputShape.height
-        // Output columns whose window lies inside horizontally.
-        let insideStart = min(outputShape.width, (padLeft + strideX - 1) / strideX)
-        let span = inputShape.width - kernelWidth + padLeft
-        let insideEnd = span < 0 ? insideStart : max(insideStart, min(outputShape.width, span / strideX + 1))
+        let y0 = (row % outputShape.height) * window.strideY - window.padTop
+        let rowInside = y0 >= 0 && y0 + window.height <= inputShape.height
+        let insideStart = window.insideColumns.lowerBound, insideEnd = window.insideColumns.upperBound
         if rowInside && insideStart < insideEnd {
-            let taps = TapList(aOffsets: offsets, bRows: rows, count: kernelHeight * kernelWidth, depth: cin)
-            PackedGemm.multiply(m: insideEnd - insideStart, a: image + (y0 * inputShape.width + insideStart * strideX - padLeft) * cin,
-                                lda: strideX * cin, taps: taps, b: packed, activation: activation,
+            let taps = TapList(aOffsets: offsets, bRows: rows, count: window.height * window.width, depth: cin)
+            PackedGemm.multiply(m: insideEnd - insideStart, a: image + (y0 * inputShape.width + insideStart * window.strideX - window.padLeft) * cin,
+                                lda: window.strideX * cin, taps: taps, b: packed, activation: activation,
                                 c: out + insideStart * cout, ldc: cout)
         }
         if rowInside && insideStart == 0 && insideEnd == outputShape.width { return }
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * kernelHeight * kernelWidth) { scratch in
-            let pixelOffsets = scratch.baseAddress!, pixelRows = scratch.baseAddress! + kernelHeight * kernelWidth
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * window.height * window.width) { scratch in
+            let pixelOffsets = scratch.baseAddress!, pixelRows = scratch.baseAddress! + window.height * window.width
             for ox in 0..<outputShape.width where !rowInside || ox < insideStart || ox >= insideEnd {
-                let x0 = ox * strideX - padLeft
+                let x0 = ox * window.strideX - window.padLeft
                 var count = 0
-                for ky in max(0, -y0)..<min(kernelHeight, inputShape.height - y0) {
-                    for kx in max(0, -x0)..<min(kernelWidth, inputShape.width - x0) {
+                for ky in max(0, -y0)..<min(window.height, inputShape.height - y0) {
+                    for kx in max(0, -x0)..<min(window.width, inputShape.width - x0) {
                         pixelOffsets[count] = ((y0 + ky) * inputShape.width + x0 + kx) * cin
-                        pixelRows[count] = (ky * kernelWidth + kx) * cin
+                        pixelRows[count] = (ky * window.width + kx) * cin
                         count += 1
                     }
                 }
@@ -166,19 +155,19 @@ struct Conv2D: Layer {
     /// ordered (ky, kx, cin) to match the weights; taps outside the image are zero.
     private func im2col(image: UnsafePointer<Float>, firstRow: Int, rows: Int, into patches: UnsafeMutablePointer<Float>) {
         let cin = inputShape.channels
-        let tapRun = kernelWidth * cin
+        let tapRun = window.width * cin
         var out = patches
         for oy in firstRow..<(firstRow + rows) {
             for ox in 0..<outputShape.width {
-                let x0 = ox * strideX - padLeft
-                for ky in 0..<kernelHeight {
-                    let iy = oy * strideY + ky - padTop
+                let x0 = ox * window.strideX - window.padLeft
+                for ky in 0..<window.height {
+                    let iy = oy * window.strideY + ky - window.padTop
                     if iy < 0 || iy >= inputShape.height {
                         out.update(repeating: 0, count: tapRun)
-                    } else if x0 >= 0 && x0 + kernelWidth <= inputShape.width {
+                    } else if x0 >= 0 && x0 + window.width <= inputShape.width {
                         out.update(from: image + (iy * inputShape.width + x0) * cin, count: tapRun)
                     } else {
-                        for kx in 0..<kernelWidth {
+                        for kx in 0..<window.width {
                             let ix = x0 + kx
                             if ix < 0 || ix >= inputShape.width {
                                 (out + kx * cin).update(repeating: 0, count: cin)
@@ -202,13 +191,13 @@ struct Conv2D: Layer {
                 for ox in 0..<outputShape.width {
                     for co in 0..<cout {
                         var sum = Double(bias[co])
-                        for ky in 0..<kernelHeight {
-                            for kx in 0..<kernelWidth {
-                                let iy = oy * strideY + ky - padTop, ix = ox * strideX + kx - padLeft
+                        for ky in 0..<window.height {
+                            for kx in 0..<window.width {
+                                let iy = oy * window.strideY + ky - window.padTop, ix = ox * window.strideX + kx - window.padLeft
                                 guard iy >= 0, iy < inputShape.height, ix >= 0, ix < inputShape.width else { continue }
                                 for ci in 0..<cin {
                                     let x = input[n * inputShape.count + (iy * inputShape.width + ix) * cin + ci]
-                                    let w = weights[((ky * kernelWidth + kx) * cin + ci) * cout + co]
+                                    let w = weights[((ky * window.width + kx) * cin + ci) * cout + co]
                                     sum += Double(x) * Double(w)
                                 }
                             }

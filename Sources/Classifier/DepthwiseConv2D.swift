@@ -10,9 +10,7 @@ struct DepthwiseConv2D: Layer {
     let name: String
     let inputShape: FeatureShape
     let outputShape: FeatureShape
-    let kernelHeight: Int, kernelWidth: Int
-    let strideY: Int, strideX: Int
-    let padTop: Int, padLeft: Int
+    let window: SlidingWindow
     let multiplier: Int
     /// [kh, kw, C, M]
     private(set) var weights: [Float]
@@ -25,17 +23,12 @@ struct DepthwiseConv2D: Layer {
          activation: FusedActivation = .none) {
         precondition(weights.count == kernel.height * kernel.width * input.channels * multiplier,
                      "\(name): depthwise kernel size does not match its shape")
-        let rows = WindowGeometry(input: input.height, size: kernel.height, stride: stride.y, padding: padding)
-        let columns = WindowGeometry(input: input.width, size: kernel.width, stride: stride.x, padding: padding)
+        let window = SlidingWindow(input: input, size: kernel, stride: stride, padding: padding)
         self.name = name
         self.inputShape = input
-        self.outputShape = FeatureShape(height: rows.output, width: columns.output, channels: input.channels * multiplier)
-        self.kernelHeight = kernel.height
-        self.kernelWidth = kernel.width
-        self.strideY = stride.y
-        self.strideX = stride.x
-        self.padTop = rows.padBefore
-        self.padLeft = columns.padBefore
+        self.window = window
+        self.outputShape = FeatureShape(height: window.outputHeight, width: window.outputWidth,
+                                        channels: input.channels * multiplier)
         self.multiplier = multiplier
         self.weights = weights
         self.bias = bias ?? [Float](repeating: 0, count: input.channels * multiplier)
@@ -44,13 +37,13 @@ struct DepthwiseConv2D: Layer {
 
     var scratchCount: Int { 0 }
 
-    var multiplyAccumulates: Int { outputShape.count * kernelHeight * kernelWidth }
+    var multiplyAccumulates: Int { outputShape.count * window.height * window.width }
 
     func workItems(batch: Int) -> Int { batch * outputShape.height }
 
     mutating func fold(_ norm: BatchNorm) {
         let channels = outputShape.channels
-        for tap in 0..<(kernelHeight * kernelWidth) {
+        for tap in 0..<(window.height * window.width) {
             for c in 0..<channels { weights[tap * channels + c] *= norm.scale[c] }
         }
         for c in 0..<channels { bias[c] = bias[c] * norm.scale[c] + norm.shift[c] }
@@ -95,14 +88,12 @@ struct DepthwiseConv2D: Layer {
     private func computeRows<V: FloatVector>(_: V.Type, image: UnsafePointer<Float>, firstRow: Int, rows: Int,
                                              weights: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
         let channels = inputShape.channels
-        let insideStart = min(outputShape.width, (padLeft + strideX - 1) / strideX)
-        let span = inputShape.width - kernelWidth + padLeft
-        let insideEnd = span < 0 ? insideStart : max(insideStart, min(outputShape.width, span / strideX + 1))
-        let step = strideX * channels
+        let insideStart = window.insideColumns.lowerBound, insideEnd = window.insideColumns.upperBound
+        let step = window.strideX * channels
         var destination = out
         for oy in firstRow..<(firstRow + rows) {
-            let y0 = oy * strideY - padTop
-            let kyStart = max(0, -y0), kyEnd = min(kernelHeight, inputShape.height - y0)
+            let y0 = oy * window.strideY - window.padTop
+            let kyStart = max(0, -y0), kyEnd = min(window.height, inputShape.height - y0)
             var c = 0
             while c < channels {
                 var ox = 0
@@ -110,9 +101,9 @@ struct DepthwiseConv2D: Layer {
                     if ox >= insideStart && ox + 8 <= insideEnd {
                         var s0 = V(), s1 = V(), s2 = V(), s3 = V(), s4 = V(), s5 = V(), s6 = V(), s7 = V()
                         for ky in kyStart..<kyEnd {
-                            let source = image + ((y0 + ky) * inputShape.width + ox * strideX - padLeft) * channels + c
-                            let tap = weights + ky * kernelWidth * channels + c
-                            for kx in 0..<kernelWidth {
+                            let source = image + ((y0 + ky) * inputShape.width + ox * window.strideX - window.padLeft) * channels + c
+                            let tap = weights + ky * window.width * channels + c
+                            for kx in 0..<window.width {
                                 let w = V.load(tap + kx * channels)
                                 let p = source + kx * channels
                                 s0 = s0.addingProduct(V.load(p), w)
@@ -137,12 +128,12 @@ struct DepthwiseConv2D: Layer {
                         ox += 8
                         continue
                     }
-                    let x0 = ox * strideX - padLeft
+                    let x0 = ox * window.strideX - window.padLeft
                     var sum = V()
                     for ky in kyStart..<kyEnd {
                         let source = image + ((y0 + ky) * inputShape.width + x0) * channels + c
-                        let tap = weights + ky * kernelWidth * channels + c
-                        for kx in max(0, -x0)..<min(kernelWidth, inputShape.width - x0) {
+                        let tap = weights + ky * window.width * channels + c
+                        for kx in max(0, -x0)..<min(window.width, inputShape.width - x0) {
                             sum = sum.addingProduct(V.load(source + kx * channels), V.load(tap + kx * channels))
                         }
                     }
@@ -163,14 +154,14 @@ struct DepthwiseConv2D: Layer {
         var destination = out
         for oy in firstRow..<(firstRow + rows) {
             destination.update(repeating: 0, count: outputShape.rowCount)
-            for ky in 0..<kernelHeight {
-                let iy = oy * strideY + ky - padTop
+            for ky in 0..<window.height {
+                let iy = oy * window.strideY + ky - window.padTop
                 guard iy >= 0 && iy < inputShape.height else { continue }
                 let inputRow = image + iy * inputShape.rowCount
-                for kx in 0..<kernelWidth {
-                    let tap = weights + (ky * kernelWidth + kx) * outChannels
+                for kx in 0..<window.width {
+                    let tap = weights + (ky * window.width + kx) * outChannels
                     for ox in 0..<outputShape.width {
-                        let ix = ox * strideX + kx - padLeft
+                        let ix = ox * window.strideX + kx - window.padLeft
                         guard ix >= 0 && ix < inputShape.width else { continue }
                         let source = inputRow + ix * channels
                         let target = destination + ox * outChannels
@@ -197,12 +188,12 @@ struct DepthwiseConv2D: Layer {
                         for m in 0..<multiplier {
                             let co = c * multiplier + m
                             var sum = Double(bias[co])
-                            for ky in 0..<kernelHeight {
-                                for kx in 0..<kernelWidth {
-                                    let iy = oy * strideY + ky - padTop, ix = ox * strideX + kx - padLeft
+                            for ky in 0..<window.height {
+                                for kx in 0..<window.width {
+                                    let iy = oy * window.strideY + ky - window.padTop, ix = ox * window.strideX + kx - window.padLeft
                                     guard iy >= 0, iy < inputShape.height, ix >= 0, ix < inputShape.width else { continue }
                                     sum += Double(input[n * inputShape.count + (iy * inputShape.width + ix) * channels + c])
-                                        * Double(weights[(ky * kernelWidth + kx) * outputShape.channels + co])
+                                        * Double(weights[(ky * window.width + kx) * outputShape.channels + co])
                                 }
                             }
                             result[n * outputShape.count + (oy * outputShape.width + ox) * outputShape.channels + co] = activation(Float(sum))

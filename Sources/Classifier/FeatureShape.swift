@@ -19,21 +19,40 @@ public struct FeatureShape: Equatable, Sendable, CustomStringConvertible {
     public var description: String { "\(height)x\(width)x\(channels)" }
 }
 
-/// Where a window of `size` taps with `stride` lands on an axis of `input` samples.
-struct WindowGeometry: Equatable, Sendable {
-    /// Output samples along the axis.
-    var output: Int
-    /// Zero samples added before the first input sample (TensorFlow puts the odd one after).
-    var padBefore: Int
+/// How a kernel or pooling window slides over an input map: its size, stride and TensorFlow
+/// padding ("same" puts the odd padding row or column after), and the output size that gives.
+struct SlidingWindow: Equatable, Sendable {
+    let height: Int, width: Int
+    let strideY: Int, strideX: Int
+    let padTop: Int, padLeft: Int
+    let outputHeight: Int, outputWidth: Int
+    /// Output columns whose window lies inside the input horizontally (no padding taps).
+    let insideColumns: Range<Int>
 
-    init(input: Int, size: Int, stride: Int, padding: Padding) {
+    init(input: FeatureShape, size: (height: Int, width: Int), stride: (y: Int, x: Int), padding: Padding) {
+        let rows = Self.axis(input: input.height, size: size.height, stride: stride.y, padding: padding)
+        let columns = Self.axis(input: input.width, size: size.width, stride: stride.x, padding: padding)
+        height = size.height
+        width = size.width
+        strideY = stride.y
+        strideX = stride.x
+        padTop = rows.padBefore
+        padLeft = columns.padBefore
+        outputHeight = rows.output
+        outputWidth = columns.output
+        let first = min(columns.output, (columns.padBefore + stride.x - 1) / stride.x)
+        let span = input.width - size.width + columns.padBefore
+        insideColumns = first..<(span < 0 ? first : max(first, min(columns.output, span / stride.x + 1)))
+    }
+
+    /// Output samples along one axis of `input` samples, and the padding before the first.
+    static func axis(input: Int, size: Int, stride: Int, padding: Padding) -> (output: Int, padBefore: Int) {
         switch padding {
         case .valid:
-            output = (input - size) / stride + 1
-            padBefore = 0
+            return ((input - size) / stride + 1, 0)
         case .same:
-            output = (input + stride - 1) / stride
-            padBefore = max((output - 1) * stride + size - input, 0) / 2
+            let output = (input + stride - 1) / stride
+            return (output, max((output - 1) * stride + size - input, 0) / 2)
         }
     }
 }

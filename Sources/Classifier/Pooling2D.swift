@@ -10,23 +10,15 @@ struct Pooling2D: Layer {
     let kind: Kind
     let inputShape: FeatureShape
     let outputShape: FeatureShape
-    let poolHeight: Int, poolWidth: Int
-    let strideY: Int, strideX: Int
-    let padTop: Int, padLeft: Int
+    let window: SlidingWindow
 
     init(name: String, kind: Kind, input: FeatureShape, pool: (height: Int, width: Int), stride: (y: Int, x: Int), padding: Padding) {
-        let rows = WindowGeometry(input: input.height, size: pool.height, stride: stride.y, padding: padding)
-        let columns = WindowGeometry(input: input.width, size: pool.width, stride: stride.x, padding: padding)
+        let window = SlidingWindow(input: input, size: pool, stride: stride, padding: padding)
         self.name = name
         self.kind = kind
         self.inputShape = input
-        self.outputShape = FeatureShape(height: rows.output, width: columns.output, channels: input.channels)
-        self.poolHeight = pool.height
-        self.poolWidth = pool.width
-        self.strideY = stride.y
-        self.strideX = stride.x
-        self.padTop = rows.padBefore
-        self.padLeft = columns.padBefore
+        self.window = window
+        self.outputShape = FeatureShape(height: window.outputHeight, width: window.outputWidth, channels: input.channels)
     }
 
     var scratchCount: Int { 0 }
@@ -53,10 +45,10 @@ struct Pooling2D: Layer {
         for row in items {
             let image = input + (row / outputShape.height) * inputShape.count
             let oy = row % outputShape.height
-            let y0 = max(0, oy * strideY - padTop), y1 = min(inputShape.height, oy * strideY - padTop + poolHeight)
+            let y0 = max(0, oy * window.strideY - window.padTop), y1 = min(inputShape.height, oy * window.strideY - window.padTop + window.height)
             let outRow = output + row * outputShape.rowCount
             for ox in 0..<outputShape.width {
-                let x0 = max(0, ox * strideX - padLeft), x1 = min(inputShape.width, ox * strideX - padLeft + poolWidth)
+                let x0 = max(0, ox * window.strideX - window.padLeft), x1 = min(inputShape.width, ox * window.strideX - window.padLeft + window.width)
                 var c = 0
                 while c < channels {
                     var best = V.load(image + (y0 * inputShape.width + x0) * channels + c)
@@ -77,10 +69,10 @@ struct Pooling2D: Layer {
         for row in items {
             let image = input + (row / outputShape.height) * inputShape.count
             let oy = row % outputShape.height
-            let y0 = max(0, oy * strideY - padTop), y1 = min(inputShape.height, oy * strideY - padTop + poolHeight)
+            let y0 = max(0, oy * window.strideY - window.padTop), y1 = min(inputShape.height, oy * window.strideY - window.padTop + window.height)
             let outRow = output + row * outputShape.rowCount
             for ox in 0..<outputShape.width {
-                let x0 = max(0, ox * strideX - padLeft), x1 = min(inputShape.width, ox * strideX - padLeft + poolWidth)
+                let x0 = max(0, ox * window.strideX - window.padLeft), x1 = min(inputShape.width, ox * window.strideX - window.padLeft + window.width)
                 let target = outRow + ox * channels
                 target.update(from: image + (y0 * inputShape.width + x0) * channels, count: channels)
                 for y in y0..<y1 {
@@ -109,9 +101,9 @@ struct Pooling2D: Layer {
                 for ox in 0..<outputShape.width {
                     for c in 0..<channels {
                         var best = -Float.infinity, sum = 0.0, count = 0
-                        for py in 0..<poolHeight {
-                            for px in 0..<poolWidth {
-                                let iy = oy * strideY + py - padTop, ix = ox * strideX + px - padLeft
+                        for py in 0..<window.height {
+                            for px in 0..<window.width {
+                                let iy = oy * window.strideY + py - window.padTop, ix = ox * window.strideX + px - window.padLeft
                                 guard iy >= 0, iy < inputShape.height, ix >= 0, ix < inputShape.width else { continue }
                                 let value = input[n * inputShape.count + (iy * inputShape.width + ix) * channels + c]
                                 best = max(best, value)

@@ -49,7 +49,7 @@ struct LayerKernelTests {
         (60, 3, 2, 30, 0), (15, 3, 2, 8, 1), (8, 3, 2, 4, 0), (64, 3, 1, 64, 1), (15, 1, 2, 8, 0),
     ])
     func samePadding(input: Int, size: Int, stride: Int, output: Int, padBefore: Int) {
-        let geometry = WindowGeometry(input: input, size: size, stride: stride, padding: .same)
+        let geometry = SlidingWindow.axis(input: input, size: size, stride: stride, padding: .same)
         #expect(geometry.output == output)
         #expect(geometry.padBefore == padBefore)
     }
