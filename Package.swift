@@ -6,6 +6,7 @@ import PackageDescription
 /// CPU of the machine that builds (like llama.cpp's native builds): set MOODWIRE_TARGET_CPU to build
 /// for another, e.g. `haswell` (AVX2 + FMA) for a portable x86-64 image.
 let targetCPU = Context.environment["MOODWIRE_TARGET_CPU"] ?? "native"
+
 let numericSettings: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-target-cpu", targetCPU], .when(configuration: .release)),
 ]

@@ -22,9 +22,10 @@ struct Conv2D: Layer {
     var activation: FusedActivation
     /// `weights` and `bias` repacked for `PackedGemm` (nil when OpenBLAS runs the product).
     private(set) var packed: PackedWeights?
-    /// Per kernel tap (ky, kx): its offset in floats from the window's top-left input pixel.
+    /// Per kernel row ky: its offset in floats from the window's top-left input value. In NHWC
+    /// a kernel row's kw * Cin inputs are contiguous, so each kernel row is one tap of K.
     let tapOffsets: [Int]
-    /// Per kernel tap: its first row in the [kh * kw * Cin, Cout] weight matrix.
+    /// Per kernel row: its first row in the [kh * kw * Cin, Cout] weight matrix.
     let tapRows: [Int]
     /// Output rows per im2col tile.
     let tileRows: Int
@@ -47,10 +48,8 @@ struct Conv2D: Layer {
         self.activation = activation
         let rowFloats = window.outputWidth * kernel.height * kernel.width * input.channels
         self.tileRows = max(1, min(window.outputHeight, Self.scratchBudget / max(rowFloats, 1)))
-        self.tapOffsets = (0..<(kernel.height * kernel.width)).map {
-            (($0 / kernel.width) * input.width + $0 % kernel.width) * input.channels
-        }
-        self.tapRows = (0..<(kernel.height * kernel.width)).map { $0 * input.channels }
+        self.tapOffsets = (0..<kernel.height).map { $0 * input.width * input.channels }
+        self.tapRows = (0..<kernel.height).map { $0 * kernel.width * input.channels }
         repack()
     }
 
@@ -126,25 +125,24 @@ struct Conv2D: Layer {
         let rowInside = y0 >= 0 && y0 + window.height <= inputShape.height
         let insideStart = window.insideColumns.lowerBound, insideEnd = window.insideColumns.upperBound
         if rowInside && insideStart < insideEnd {
-            let taps = TapList(aOffsets: offsets, bRows: rows, count: window.height * window.width, depth: cin)
+            let taps = TapList(aOffsets: offsets, bRows: rows, count: window.height, depth: window.width * cin)
             PackedGemm.multiply(m: insideEnd - insideStart, a: image + (y0 * inputShape.width + insideStart * window.strideX - window.padLeft) * cin,
                                 lda: window.strideX * cin, taps: taps, b: packed, activation: activation,
                                 c: out + insideStart * cout, ldc: cout)
         }
         if rowInside && insideStart == 0 && insideEnd == outputShape.width { return }
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * window.height * window.width) { scratch in
-            let pixelOffsets = scratch.baseAddress!, pixelRows = scratch.baseAddress! + window.height * window.width
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * window.height) { scratch in
+            let pixelOffsets = scratch.baseAddress!, pixelRows = scratch.baseAddress! + window.height
             for ox in 0..<outputShape.width where !rowInside || ox < insideStart || ox >= insideEnd {
                 let x0 = ox * window.strideX - window.padLeft
+                let kxStart = max(0, -x0), kxEnd = min(window.width, inputShape.width - x0)
                 var count = 0
                 for ky in max(0, -y0)..<min(window.height, inputShape.height - y0) {
-                    for kx in max(0, -x0)..<min(window.width, inputShape.width - x0) {
-                        pixelOffsets[count] = ((y0 + ky) * inputShape.width + x0 + kx) * cin
-                        pixelRows[count] = (ky * window.width + kx) * cin
-                        count += 1
-                    }
+                    pixelOffsets[count] = ((y0 + ky) * inputShape.width + x0 + kxStart) * cin
+                    pixelRows[count] = (ky * window.width + kxStart) * cin
+                    count += 1
                 }
-                let taps = TapList(aOffsets: pixelOffsets, bRows: pixelRows, count: count, depth: cin)
+                let taps = TapList(aOffsets: pixelOffsets, bRows: pixelRows, count: count, depth: (kxEnd - kxStart) * cin)
                 PackedGemm.multiply(m: 1, a: image, lda: 0, taps: taps, b: packed, activation: activation,
                                     c: out + ox * cout, ldc: cout)
             }

@@ -6,6 +6,10 @@ protocol FloatVector: SIMD where Scalar == Float {
     func relu() -> Self
     /// max(self, other) per lane.
     func maximum(_ other: Self) -> Self
+    /// Loads from a 16-byte aligned address (every buffer the kernels read is: arenas, packed
+    /// weights and channel runs in multiples of 8 floats). Read through a typed pointer, it is a
+    /// plain vector load that always inlines; the raw-pointer `load` functions stop being inlined
+    /// inside large kernels and become calls.
     static func load(_ pointer: UnsafePointer<Float>) -> Self
     func store(_ pointer: UnsafeMutablePointer<Float>)
 }
@@ -24,7 +28,7 @@ extension SIMD8: FloatVector where Scalar == Float {
     }
 
     @inline(__always) static func load(_ pointer: UnsafePointer<Float>) -> Self {
-        UnsafeRawPointer(pointer).loadUnaligned(as: Self.self)
+        UnsafeRawPointer(pointer).assumingMemoryBound(to: Self.self).pointee
     }
 
     @inline(__always) func store(_ pointer: UnsafeMutablePointer<Float>) {
@@ -46,7 +50,7 @@ extension SIMD16: FloatVector where Scalar == Float {
     }
 
     @inline(__always) static func load(_ pointer: UnsafePointer<Float>) -> Self {
-        UnsafeRawPointer(pointer).loadUnaligned(as: Self.self)
+        UnsafeRawPointer(pointer).assumingMemoryBound(to: Self.self).pointee
     }
 
     @inline(__always) func store(_ pointer: UnsafeMutablePointer<Float>) {

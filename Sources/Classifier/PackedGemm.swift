@@ -44,9 +44,9 @@ struct TapList {
 /// and activation applied before the single store. The small, skinny products of a face CNN
 /// (K and N of 8 to 128) would spend most of a general BLAS call packing A; this reads A in place.
 enum PackedGemm {
-    /// Deepest K for which B's panels stay in L1/L2 next to A's rows; deeper products go to
-    /// OpenBLAS, whose blocking pays off there.
-    static let maxDepth = 512
+    /// Deepest K for which B's panels (K x 16 floats each) stay in L2 next to A's rows; deeper
+    /// products go to OpenBLAS, whose cache blocking pays off there.
+    static let maxDepth = 4096
 
     /// A plain row-major A [m, K] with row stride `lda`.
     static func multiply(m: Int, a: UnsafePointer<Float>, lda: Int, b: PackedWeights, activation: FusedActivation,
@@ -130,15 +130,25 @@ enum PackedGemm {
             row += 8
         }
         while row < m {
-            var c0 = biasVector
+            // One row alone would be one chain of dependent FMAs: split K over four accumulators.
+            var c0 = biasVector, c1 = V(), c2 = V(), c3 = V()
             for t in 0..<taps.count {
                 let a0 = a + row * lda + taps.aOffsets[t]
                 let w0 = b + taps.bRows[t] * width
-                for p in 0..<taps.depth {
+                var p = 0
+                while p + 4 <= taps.depth {
                     c0 = c0.addingProduct(V(repeating: a0[p]), V.load(w0 + p * width))
+                    c1 = c1.addingProduct(V(repeating: a0[p + 1]), V.load(w0 + (p + 1) * width))
+                    c2 = c2.addingProduct(V(repeating: a0[p + 2]), V.load(w0 + (p + 2) * width))
+                    c3 = c3.addingProduct(V(repeating: a0[p + 3]), V.load(w0 + (p + 3) * width))
+                    p += 4
+                }
+                while p < taps.depth {
+                    c0 = c0.addingProduct(V(repeating: a0[p]), V.load(w0 + p * width))
+                    p += 1
                 }
             }
-            store(c0, to: c + row * ldc, relu: relu, valid: valid)
+            store((c0 + c1) + (c2 + c3), to: c + row * ldc, relu: relu, valid: valid)
             row += 1
         }
     }
@@ -191,18 +201,28 @@ enum PackedGemm {
             row += 8
         }
         while row < m {
-            var low = biasLow, high = biasHigh
+            // Split K over two accumulator pairs so that a lone row is not one dependent chain.
+            var low = biasLow, high = biasHigh, low1 = V(), high1 = V()
             for t in 0..<taps.count {
                 let a0 = a + row * lda + taps.aOffsets[t]
                 let wl = b + taps.bRows[t] * 16, wh = second + taps.bRows[t] * 16
-                for p in 0..<taps.depth {
+                var p = 0
+                while p + 2 <= taps.depth {
+                    let x = V(repeating: a0[p]), y = V(repeating: a0[p + 1])
+                    low = low.addingProduct(x, V.load(wl + p * 16))
+                    high = high.addingProduct(x, V.load(wh + p * 16))
+                    low1 = low1.addingProduct(y, V.load(wl + (p + 1) * 16))
+                    high1 = high1.addingProduct(y, V.load(wh + (p + 1) * 16))
+                    p += 2
+                }
+                if p < taps.depth {
                     let x = V(repeating: a0[p])
                     low = low.addingProduct(x, V.load(wl + p * 16))
                     high = high.addingProduct(x, V.load(wh + p * 16))
                 }
             }
-            store(low, to: c + row * ldc, relu: relu, valid: 16)
-            store(high, to: c + row * ldc + 16, relu: relu, valid: validHigh)
+            store(low + low1, to: c + row * ldc, relu: relu, valid: 16)
+            store(high + high1, to: c + row * ldc + 16, relu: relu, valid: validHigh)
             row += 1
         }
     }
