@@ -54,8 +54,10 @@ struct Conv2D: Layer {
     }
 
     private mutating func repack() {
+        // Every tap (a kernel row, or its inside part at a border) spans a multiple of Cin rows of K.
         packed = patchSize <= PackedGemm.maxDepth
-            ? PackedWeights(matrix: weights, rows: patchSize, columns: outputShape.channels, bias: bias) : nil
+            ? PackedWeights(matrix: weights, rows: patchSize, columns: outputShape.channels, bias: bias,
+                            evenTaps: inputShape.channels % 2 == 0) : nil
     }
 
 

@@ -70,7 +70,9 @@ struct DepthwiseConv2D: Layer {
     /// one image, written contiguously to `out`.
     func computeRows(image: UnsafePointer<Float>, firstRow: Int, rows: Int, into out: UnsafeMutablePointer<Float>) {
         weights.withUnsafeBufferPointer { w in
-            if multiplier == 1 && inputShape.channels % 16 == 0 {
+            if multiplier == 1 && inputShape.channels == 8 && window.strideX == 1 {
+                computeRowsInPixelPairs(image: image, firstRow: firstRow, rows: rows, weights: w.baseAddress!, into: out)
+            } else if multiplier == 1 && inputShape.channels % 16 == 0 {
                 computeRows(SIMD16<Float>.self, image: image, firstRow: firstRow, rows: rows, weights: w.baseAddress!, into: out)
             } else if multiplier == 1 && inputShape.channels % 8 == 0 {
                 computeRows(SIMD8<Float>.self, image: image, firstRow: firstRow, rows: rows, weights: w.baseAddress!, into: out)
@@ -141,6 +143,67 @@ struct DepthwiseConv2D: Layer {
                     ox += 1
                 }
                 c += V.scalarCount
+            }
+            destination += outputShape.rowCount
+        }
+    }
+
+    /// Eight channels at stride 1: two neighbouring pixels are sixteen contiguous floats, so one
+    /// 16-lane vector holds a pixel pair against the tap's weights repeated twice, and a block of
+    /// eight accumulators covers sixteen pixels. Border pixels go one by one in 8 lanes.
+    @inline(never)
+    private func computeRowsInPixelPairs(image: UnsafePointer<Float>, firstRow: Int, rows: Int,
+                                         weights: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD16<Float>
+        let insideStart = window.insideColumns.lowerBound, insideEnd = window.insideColumns.upperBound
+        var destination = out
+        for oy in firstRow..<(firstRow + rows) {
+            let y0 = oy * window.strideY - window.padTop
+            let kyStart = max(0, -y0), kyEnd = min(window.height, inputShape.height - y0)
+            var ox = 0
+            while ox < outputShape.width {
+                if ox >= insideStart && ox + 16 <= insideEnd {
+                    var s0 = V(), s1 = V(), s2 = V(), s3 = V(), s4 = V(), s5 = V(), s6 = V(), s7 = V()
+                    for ky in kyStart..<kyEnd {
+                        let source = image + ((y0 + ky) * inputShape.width + ox - window.padLeft) * 8
+                        let tap = weights + ky * window.width * 8
+                        for kx in 0..<window.width {
+                            let half = SIMD8<Float>.load(tap + kx * 8)
+                            let w = V(lowHalf: half, highHalf: half)
+                            let p = source + kx * 8
+                            s0 = s0.addingProduct(V.load(p), w)
+                            s1 = s1.addingProduct(V.load(p + 16), w)
+                            s2 = s2.addingProduct(V.load(p + 32), w)
+                            s3 = s3.addingProduct(V.load(p + 48), w)
+                            s4 = s4.addingProduct(V.load(p + 64), w)
+                            s5 = s5.addingProduct(V.load(p + 80), w)
+                            s6 = s6.addingProduct(V.load(p + 96), w)
+                            s7 = s7.addingProduct(V.load(p + 112), w)
+                        }
+                    }
+                    let target = destination + ox * 8
+                    s0.store(target)
+                    s1.store(target + 16)
+                    s2.store(target + 32)
+                    s3.store(target + 48)
+                    s4.store(target + 64)
+                    s5.store(target + 80)
+                    s6.store(target + 96)
+                    s7.store(target + 112)
+                    ox += 16
+                    continue
+                }
+                let x0 = ox - window.padLeft
+                var sum = SIMD8<Float>()
+                for ky in kyStart..<kyEnd {
+                    let source = image + ((y0 + ky) * inputShape.width + x0) * 8
+                    let tap = weights + ky * window.width * 8
+                    for kx in max(0, -x0)..<min(window.width, inputShape.width - x0) {
+                        sum = sum.addingProduct(SIMD8<Float>.load(source + kx * 8), SIMD8<Float>.load(tap + kx * 8))
+                    }
+                }
+                sum.store(destination + ox * 8)
+                ox += 1
             }
             destination += outputShape.rowCount
         }

@@ -28,6 +28,8 @@ struct LayerKernelTests {
         ConvCase(input: FeatureShape(height: 8, width: 8, channels: 16), filters: 12, kernel: (1, 1), stride: (1, 1), padding: .valid, relu: true),
         ConvCase(input: FeatureShape(height: 13, width: 9, channels: 3), filters: 5, kernel: (5, 3), stride: (2, 1), padding: .same, relu: true),
         ConvCase(input: FeatureShape(height: 4, width: 4, channels: 128), filters: 7, kernel: (3, 3), stride: (1, 1), padding: .same, relu: false),
+        ConvCase(input: FeatureShape(height: 7, width: 21, channels: 6), filters: 8, kernel: (3, 3), stride: (1, 1), padding: .valid, relu: true),
+        ConvCase(input: FeatureShape(height: 6, width: 19, channels: 4), filters: 40, kernel: (3, 3), stride: (1, 1), padding: .same, relu: true),
     ]
 
     @Test("Conv2D (im2col + GEMM) equals direct convolution", arguments: convCases)
@@ -56,6 +58,9 @@ struct LayerKernelTests {
 
     @Test("Depthwise convolution equals the direct reference", arguments: [
         (FeatureShape(height: 9, width: 9, channels: 8), 1, 1, Padding.same),
+        (FeatureShape(height: 5, width: 40, channels: 8), 1, 1, Padding.same),
+        (FeatureShape(height: 5, width: 37, channels: 8), 1, 1, Padding.valid),
+        (FeatureShape(height: 4, width: 30, channels: 32), 1, 1, Padding.same),
         (FeatureShape(height: 9, width: 10, channels: 16), 1, 2, Padding.same),
         (FeatureShape(height: 7, width: 7, channels: 3), 2, 1, Padding.valid),
         (FeatureShape(height: 2, width: 2, channels: 5), 1, 1, Padding.same),
