@@ -84,26 +84,31 @@ struct DepthwiseConv2D: Layer {
 
     /// Vector path (multiplier 1, channels a multiple of the vector width). Pixels whose window
     /// lies inside the image horizontally go in blocks of eight, one accumulator each, so every
-    /// weight load feeds eight independent FMA chains; border pixels go one by one over their
-    /// inside taps.
+    /// weight load feeds eight independent FMA chains; a row's last block overlaps the one before
+    /// it rather than leaving a remainder (the overlap is computed twice, identically). Border
+    /// pixels, and all pixels of maps too narrow for a block, go one by one over their inside
+    /// taps, four channel runs at a time for independent chains.
     @inline(never)
     private func computeRows<V: FloatVector>(_: V.Type, image: UnsafePointer<Float>, firstRow: Int, rows: Int,
                                              weights: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
         let channels = inputShape.channels
+        let lanes = V.scalarCount
         let insideStart = window.insideColumns.lowerBound, insideEnd = window.insideColumns.upperBound
+        let blocks = insideEnd - insideStart >= 8
         let step = window.strideX * channels
         var destination = out
         for oy in firstRow..<(firstRow + rows) {
             let y0 = oy * window.strideY - window.padTop
             let kyStart = max(0, -y0), kyEnd = min(window.height, inputShape.height - y0)
-            var c = 0
-            while c < channels {
-                var ox = 0
-                while ox < outputShape.width {
-                    if ox >= insideStart && ox + 8 <= insideEnd {
+            if blocks {
+                var c = 0
+                while c < channels {
+                    var ox = insideStart
+                    while ox < insideEnd {
+                        let block = min(ox, insideEnd - 8)
                         var s0 = V(), s1 = V(), s2 = V(), s3 = V(), s4 = V(), s5 = V(), s6 = V(), s7 = V()
                         for ky in kyStart..<kyEnd {
-                            let source = image + ((y0 + ky) * inputShape.width + ox * window.strideX - window.padLeft) * channels + c
+                            let source = image + ((y0 + ky) * inputShape.width + block * window.strideX - window.padLeft) * channels + c
                             let tap = weights + ky * window.width * channels + c
                             for kx in 0..<window.width {
                                 let w = V.load(tap + kx * channels)
@@ -118,7 +123,7 @@ struct DepthwiseConv2D: Layer {
                                 s7 = s7.addingProduct(V.load(p + 7 * step), w)
                             }
                         }
-                        let target = destination + ox * channels + c
+                        let target = destination + block * channels + c
                         s0.store(target)
                         s1.store(target + channels)
                         s2.store(target + 2 * channels)
@@ -127,22 +132,36 @@ struct DepthwiseConv2D: Layer {
                         s5.store(target + 5 * channels)
                         s6.store(target + 6 * channels)
                         s7.store(target + 7 * channels)
-                        ox += 8
-                        continue
+                        ox = block + 8
                     }
-                    let x0 = ox * window.strideX - window.padLeft
-                    var sum = V()
+                    c += lanes
+                }
+            }
+            for ox in 0..<outputShape.width where !blocks || ox < insideStart || ox >= insideEnd {
+                let x0 = ox * window.strideX - window.padLeft
+                let kxStart = max(0, -x0), kxEnd = min(window.width, inputShape.width - x0)
+                var c = 0
+                while c < channels {
+                    let runs = min(4, (channels - c) / lanes)
+                    var s0 = V(), s1 = V(), s2 = V(), s3 = V()
                     for ky in kyStart..<kyEnd {
                         let source = image + ((y0 + ky) * inputShape.width + x0) * channels + c
                         let tap = weights + ky * window.width * channels + c
-                        for kx in max(0, -x0)..<min(window.width, inputShape.width - x0) {
-                            sum = sum.addingProduct(V.load(source + kx * channels), V.load(tap + kx * channels))
+                        for kx in kxStart..<kxEnd {
+                            let p = source + kx * channels, w = tap + kx * channels
+                            s0 = s0.addingProduct(V.load(p), V.load(w))
+                            if runs > 1 { s1 = s1.addingProduct(V.load(p + lanes), V.load(w + lanes)) }
+                            if runs > 2 { s2 = s2.addingProduct(V.load(p + 2 * lanes), V.load(w + 2 * lanes)) }
+                            if runs > 3 { s3 = s3.addingProduct(V.load(p + 3 * lanes), V.load(w + 3 * lanes)) }
                         }
                     }
-                    sum.store(destination + ox * channels + c)
-                    ox += 1
+                    let target = destination + ox * channels + c
+                    s0.store(target)
+                    if runs > 1 { s1.store(target + lanes) }
+                    if runs > 2 { s2.store(target + 2 * lanes) }
+                    if runs > 3 { s3.store(target + 3 * lanes) }
+                    c += runs * lanes
                 }
-                c += V.scalarCount
             }
             destination += outputShape.rowCount
         }
