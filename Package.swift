@@ -55,6 +55,12 @@ let package = Package(
             ],
             swiftSettings: numericSettings
         ),
+        // Viola-Jones face detection with OpenCV's semantics.
+        .target(
+            name: "Detector",
+            dependencies: ["Shared"],
+            swiftSettings: numericSettings
+        ),
         // `moodwire eval` and `moodwire bench`: labelled-folder evaluation, metrics and benchmarks.
         .target(
             name: "Evaluation",
@@ -79,6 +85,7 @@ let package = Package(
 
         .testTarget(name: "SharedTests", dependencies: ["Shared"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ClassifierTests", dependencies: ["Classifier", "Shared"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DetectorTests", dependencies: ["Detector", "Shared"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Classifier", "Shared"]),
     ],
     swiftLanguageModes: [.v6]

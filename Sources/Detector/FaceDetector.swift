@@ -1,0 +1,176 @@
+import Foundation
+import Shared
+
+/// Viola-Jones face detection with OpenCV 4's `detectMultiScale` semantics: the image is scaled
+/// down level by level (window grows by `scaleFactor`), a 24x24 window slides over each level with
+/// OpenCV's step rule, each window is variance-normalised and run through the cascade's stages
+/// (stopping at the first that rejects it), and the raw hits are grouped.
+public struct FaceDetector: Sendable {
+    public let cascade: HaarCascade
+
+    public init(cascade: HaarCascade) {
+        self.cascade = cascade
+    }
+
+    /// Face boxes in `image` coordinates, clipped to the image.
+    public func detect(_ image: GrayImage, options: DetectionOptions = DetectionOptions()) -> [PixelRect] {
+        RectangleGrouping.group(candidates(image, options: options), threshold: options.minNeighbors).compactMap { box in
+            let x0 = max(box.x, 0), y0 = max(box.y, 0)
+            let x1 = min(box.x + box.width, image.width), y1 = min(box.y + box.height, image.height)
+            return x1 > x0 && y1 > y0 ? PixelRect(x: x0, y: y0, width: x1 - x0, height: y1 - y0) : nil
+        }
+    }
+
+    /// Every window the cascade accepts, before grouping.
+    func candidates(_ image: GrayImage, options: DetectionOptions) -> [PixelRect] {
+        var found: [PixelRect] = []
+        let levels = scales(for: image, options: options).map { PyramidLevel(image: image, scale: $0, cascade: cascade) }
+        guard let first = levels.first else { return [] }
+        // OpenCV's parallel loop cuts each level's rows into stripes sized from the first level's
+        // width, and the cut can leave the last row of a level unscanned; OpenCV's answers include
+        // that, so the scan does the same.
+        let stripes = Int((Double(first.workingWidth) / 32).rounded(.up))
+        for level in levels {
+            level.scan(cascade: cascade, stripes: stripes, into: &found)
+        }
+        return found
+    }
+
+    /// OpenCV's scale list: factors 1, s, s^2, ... (as Float) while the window fits the image
+    /// and `maxSize`, skipping those whose window is under `minSize`.
+    func scales(for image: GrayImage, options: DetectionOptions) -> [Float] {
+        precondition(options.scaleFactor > 1, "scaleFactor must be greater than 1")
+        let maxSize = options.maxSize ?? max(image.width, image.height)
+        var result: [Float] = []
+        var factor = 1.0
+        while true {
+            let width = Int((Double(cascade.windowWidth) * factor).rounded(.toNearestOrEven))
+            let height = Int((Double(cascade.windowHeight) * factor).rounded(.toNearestOrEven))
+            if width > maxSize || height > maxSize || width > image.width || height > image.height { break }
+            if width >= options.minSize && height >= options.minSize { result.append(Float(factor)) }
+            factor *= options.scaleFactor
+        }
+        return result
+    }
+}
+
+/// One pyramid level: the image scaled by 1/scale, its integral images and the cascade's
+/// rectangle corners as offsets into them.
+struct PyramidLevel {
+    let scale: Float
+    let integral: IntegralImage
+    /// Window positions step by this in x and y (OpenCV: 1 from scale 2 up, else 2).
+    let step: Int
+    /// Per feature rectangle: the four corner offsets and the weight, flattened.
+    let corners: [Int32]
+    let weights: [Float]
+    /// Per feature: index of its first rectangle and the count (2 or 3).
+    let featureStart: [Int32]
+    let normCorners: (Int, Int, Int, Int)
+    let normArea: Double
+
+    init(image: GrayImage, scale: Float, cascade: HaarCascade) {
+        self.scale = scale
+        let width = Int((Float(image.width) / scale).rounded(.toNearestOrEven))
+        let height = Int((Float(image.height) / scale).rounded(.toNearestOrEven))
+        let scaled = LinearExactResize.resize(image, width: width, height: height)
+        integral = IntegralImage(scaled)
+        step = scale >= 2 ? 1 : 2
+        workingWidth = max(width + 1 - cascade.windowWidth, 0)
+        workingHeight = max(height + 1 - cascade.windowHeight, 0)
+        let stride = integral.stride
+        var corners: [Int32] = [], weights: [Float] = [], featureStart: [Int32] = []
+        for feature in cascade.features {
+            featureStart.append(Int32(weights.count))
+            for rect in feature.rects {
+                corners += [rect.y * stride + rect.x, rect.y * stride + rect.x + rect.width,
+                            (rect.y + rect.height) * stride + rect.x, (rect.y + rect.height) * stride + rect.x + rect.width].map { Int32($0) }
+                weights.append(rect.weight)
+            }
+        }
+        featureStart.append(Int32(weights.count))
+        self.corners = corners
+        self.weights = weights
+        self.featureStart = featureStart
+        let nw = cascade.windowWidth - 2, nh = cascade.windowHeight - 2
+        normCorners = (stride + 1, stride + 1 + nw, (1 + nh) * stride + 1, (1 + nh) * stride + 1 + nw)
+        normArea = Double(nw * nh)
+    }
+
+    /// Window origins per row and rows of origins.
+    let workingWidth: Int
+    let workingHeight: Int
+
+    /// Runs the cascade at every window position of this level and appends the accepted windows,
+    /// in original image coordinates.
+    func scan(cascade: HaarCascade, stripes: Int, into found: inout [PixelRect]) {
+        guard stripes > 0 else { return }
+        let boxWidth = Int((Float(cascade.windowWidth) * scale).rounded(.toNearestOrEven))
+        let boxHeight = Int((Float(cascade.windowHeight) * scale).rounded(.toNearestOrEven))
+        let stripe = max((workingHeight / step + stripes - 1) / stripes, 1) * step
+        let rowsEnd = min(stripes * stripe, workingHeight)
+        var y = 0
+        while y < rowsEnd {
+            var x = 0
+            while x < workingWidth {
+                let result = evaluate(cascade: cascade, x: x, y: y)
+                if result > 0 {
+                    found.append(PixelRect(x: Int((Float(x) * scale).rounded(.toNearestOrEven)),
+                                           y: Int((Float(y) * scale).rounded(.toNearestOrEven)),
+                                           width: boxWidth, height: boxHeight))
+                }
+                // Rejected by the first stage: OpenCV skips the next position too.
+                if result == 0 { x += step }
+                x += step
+            }
+            y += step
+        }
+    }
+
+    /// 1 when every stage accepts the window at (x, y); minus the rejecting stage's index
+    /// otherwise (0 for the first stage); -1 for a window too flat to normalise.
+    func evaluate(cascade: HaarCascade, x: Int, y: Int) -> Int {
+        integral.sums.withUnsafeBufferPointer { sums in
+            integral.squares.withUnsafeBufferPointer { squares in
+                let origin = y * integral.stride + x
+                let n = normCorners
+                let sum = sums[origin + n.0] &- sums[origin + n.1] &- sums[origin + n.2] &+ sums[origin + n.3]
+                let square = squares[origin + n.0] &- squares[origin + n.1] &- squares[origin + n.2] &+ squares[origin + n.3]
+                var normalizer = Double(square) * normArea - Double(sum) * Double(sum)
+                guard normalizer > 0 else { return -1 }
+                normalizer = normalizer.squareRoot()
+                let factor = Float(1 / normalizer)
+                // OpenCV skips windows of almost uniform brightness.
+                guard normArea * Double(factor) < 0.1 else { return -1 }
+                for (index, stage) in cascade.stages.enumerated() {
+                    // OpenCV sums a stage's leaves in double precision.
+                    var total: Double = 0
+                    for tree in stage.trees {
+                        var node = 0
+                        repeat {
+                            let split = tree.nodes[node]
+                            let value = featureValue(split.feature, origin: origin, sums: sums) * factor
+                            node = value < split.threshold ? split.left : split.right
+                        } while node > 0
+                        total += Double(tree.leaves[-node])
+                    }
+                    if total < Double(stage.threshold) { return -index }
+                }
+                return 1
+            }
+        }
+    }
+
+    @inline(__always)
+    private func featureValue(_ feature: Int, origin: Int, sums: UnsafeBufferPointer<Int32>) -> Float {
+        let start = Int(featureStart[feature]), end = Int(featureStart[feature + 1])
+        var value: Float = 0
+        for rect in start..<end {
+            let c = rect * 4
+            let area = sums[origin + Int(corners[c])] &- sums[origin + Int(corners[c + 1])]
+                &- sums[origin + Int(corners[c + 2])] &+ sums[origin + Int(corners[c + 3])]
+            value += weights[rect] * Float(area)
+        }
+        return value
+    }
+}
