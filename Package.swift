@@ -61,6 +61,11 @@ let package = Package(
             dependencies: ["Shared"],
             swiftSettings: numericSettings
         ),
+        // Detector and classifier in one process: `moodwire analyze`.
+        .target(
+            name: "Analysis",
+            dependencies: ["Shared", "Detector", "Classifier"]
+        ),
         // `moodwire eval` and `moodwire bench`: labelled-folder evaluation, metrics and benchmarks.
         .target(
             name: "Evaluation",
@@ -77,6 +82,8 @@ let package = Package(
                 "Shared",
                 "Classifier",
                 "Evaluation",
+                "Analysis",
+                "Detector",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -85,6 +92,7 @@ let package = Package(
 
         .testTarget(name: "SharedTests", dependencies: ["Shared"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ClassifierTests", dependencies: ["Classifier", "Shared"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Detector", "Classifier", "Shared"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DetectorTests", dependencies: ["Detector", "Shared"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Classifier", "Shared"]),
     ],

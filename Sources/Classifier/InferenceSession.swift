@@ -1,3 +1,5 @@
+import Shared
+
 /// Runs a `Network` on batches of up to `maxBatch` images with `threads` threads. Every buffer
 /// (activations, scratch, pointer tables) is allocated once here; `run` allocates nothing.
 /// A session is used by one caller at a time; make one per concurrent caller.

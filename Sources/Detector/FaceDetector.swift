@@ -5,11 +5,19 @@ import Shared
 /// down level by level (window grows by `scaleFactor`), a 24x24 window slides over each level with
 /// OpenCV's step rule, each window is variance-normalised and run through the cascade's stages
 /// (stopping at the first that rejects it), and the raw hits are grouped.
-public struct FaceDetector: Sendable {
+///
+/// With several threads, the pyramid levels are built and their rows of windows scanned by a
+/// team of dedicated threads. A detector serves one caller at a time.
+public final class FaceDetector: Sendable {
     public let cascade: HaarCascade
+    public let threads: Int
+    private let team: ThreadTeam?
 
-    public init(cascade: HaarCascade) {
+    public init(cascade: HaarCascade, threads: Int = 1) {
+        precondition(threads > 0, "thread count must be positive")
         self.cascade = cascade
+        self.threads = threads
+        team = threads > 1 ? ThreadTeam(size: threads) : nil
     }
 
     /// Face boxes in `image` coordinates, clipped to the image.
@@ -21,19 +29,42 @@ public struct FaceDetector: Sendable {
         }
     }
 
-    /// Every window the cascade accepts, before grouping.
+    /// Every window the cascade accepts, before grouping, sorted by position so that any thread
+    /// count gives the same list.
     func candidates(_ image: GrayImage, options: DetectionOptions) -> [PixelRect] {
-        var found: [PixelRect] = []
-        let levels = scales(for: image, options: options).map { PyramidLevel(image: image, scale: $0, cascade: cascade) }
-        guard let first = levels.first else { return [] }
-        // OpenCV's parallel loop cuts each level's rows into stripes sized from the first level's
-        // width, and the cut can leave the last row of a level unscanned; OpenCV's answers include
-        // that, so the scan does the same.
-        let stripes = Int((Double(first.workingWidth) / 32).rounded(.up))
-        for level in levels {
-            level.scan(cascade: cascade, stripes: stripes, into: &found)
+        let scales = scales(for: image, options: options)
+        guard !scales.isEmpty else { return [] }
+        // Each member writes only its own slots: levels index % members == member, and found[member].
+        let levels = UnsafeMutableBufferPointer<PyramidLevel?>.allocate(capacity: scales.count)
+        levels.initialize(repeating: nil)
+        let found = UnsafeMutableBufferPointer<[PixelRect]>.allocate(capacity: threads)
+        found.initialize(repeating: [])
+        defer {
+            levels.deinitialize().deallocate()
+            found.deinitialize().deallocate()
         }
-        return found
+        func build(_ member: Int, _ members: Int) {
+            for index in stride(from: member, to: scales.count, by: members) {
+                levels[index] = PyramidLevel(image: image, scale: scales[index], cascade: cascade)
+            }
+        }
+        func scan(_ member: Int, _ members: Int) {
+            // OpenCV's parallel loop cuts each level's rows into stripes sized from the first
+            // level's width, and the cut can leave the last row of a level unscanned; OpenCV's
+            // answers include that, so the scan does the same.
+            let stripes = Int((Double(levels[0]!.workingWidth) / 32).rounded(.up))
+            for level in levels {
+                level!.scan(cascade: cascade, stripes: stripes, rowPhase: member, rowStride: members, into: &found[member])
+            }
+        }
+        if let team {
+            team.run { build($0, team.size) }
+            team.run { scan($0, team.size) }
+        } else {
+            build(0, 1)
+            scan(0, 1)
+        }
+        return found.joined().sorted { ($0.y, $0.x, $0.width) < ($1.y, $1.x, $1.width) }
     }
 
     /// OpenCV's scale list: factors 1, s, s^2, ... (as Float) while the window fits the image
@@ -103,13 +134,15 @@ struct PyramidLevel {
 
     /// Runs the cascade at every window position of this level and appends the accepted windows,
     /// in original image coordinates.
-    func scan(cascade: HaarCascade, stripes: Int, into found: inout [PixelRect]) {
+    /// Scans the rows of window origins numbered rowPhase, rowPhase + rowStride, ... (so that
+    /// threads can share a level).
+    func scan(cascade: HaarCascade, stripes: Int, rowPhase: Int = 0, rowStride: Int = 1, into found: inout [PixelRect]) {
         guard stripes > 0 else { return }
         let boxWidth = Int((Float(cascade.windowWidth) * scale).rounded(.toNearestOrEven))
         let boxHeight = Int((Float(cascade.windowHeight) * scale).rounded(.toNearestOrEven))
         let stripe = max((workingHeight / step + stripes - 1) / stripes, 1) * step
         let rowsEnd = min(stripes * stripe, workingHeight)
-        var y = 0
+        var y = rowPhase * step
         while y < rowsEnd {
             var x = 0
             while x < workingWidth {
@@ -123,7 +156,7 @@ struct PyramidLevel {
                 if result == 0 { x += step }
                 x += step
             }
-            y += step
+            y += step * rowStride
         }
     }
 

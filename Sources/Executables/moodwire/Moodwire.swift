@@ -4,7 +4,7 @@ import ArgumentParser
 struct Moodwire: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "moodwire",
-        abstract: "Facial emotion detection: classify faces, evaluate models, benchmark the runtime.",
-        subcommands: [Eval.self, Bench.self]
+        abstract: "Facial emotion detection: analyse photos, evaluate models, benchmark the runtime.",
+        subcommands: [Analyze.self, Eval.self, Bench.self]
     )
 }

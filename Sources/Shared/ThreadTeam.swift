@@ -2,15 +2,15 @@ import Foundation
 import Synchronization
 
 /// A fixed team of threads that run one job together: the caller is member 0 and `size - 1`
-/// dedicated threads are the others (BLAS calls must not run on Swift's cooperative pool).
+/// dedicated threads are the others (blocking and long numeric work must not run on Swift's cooperative pool).
 /// Between phases of a job the members meet at a spinning `barrier`. Between jobs a member spins
 /// for a short while, so back-to-back jobs start without a wake-up, then sleeps on a semaphore.
 /// The threads end when the team is released.
-final class ThreadTeam: Sendable {
-    let size: Int
+public final class ThreadTeam: Sendable {
+    public let size: Int
     private let state: State
 
-    init(size: Int) {
+    public init(size: Int) {
         precondition(size > 1, "a team needs at least two members")
         self.size = size
         state = State(size: size)
@@ -27,12 +27,12 @@ final class ThreadTeam: Sendable {
     }
 
     /// Runs `body(member)` on every member at once and returns when all have finished.
-    func run(_ body: (Int) -> Void) {
+    public func run(_ body: (Int) -> Void) {
         state.run(body)
     }
 
     /// Blocks until every member has called it in the current phase.
-    func barrier() {
+    public func barrier() {
         state.barrier()
     }
 

@@ -1,0 +1,37 @@
+import Classifier
+import Detector
+import Shared
+
+/// Detector and classifier in one process: every face found in a photo with its emotion scores.
+public final class PhotoAnalyzer {
+    public let detector: FaceDetector
+    public let classifier: EmotionClassifier
+
+    public init(detector: FaceDetector, classifier: EmotionClassifier) {
+        self.detector = detector
+        self.classifier = classifier
+    }
+
+    /// Faces in `image`, in the detector's order, each classified from fer's crop of its box.
+    public func analyze(_ image: GrayImage, options: DetectionOptions = DetectionOptions()) -> [FaceResult] {
+        let boxes = detector.detect(image, options: options)
+        let pad = FaceCrop.padValue(of: image)
+        var kept: [(box: PixelRect, crop: GrayImage)] = []
+        for box in boxes {
+            if let crop = FaceCrop.crop(image, box: box, padValue: pad) { kept.append((box, crop)) }
+        }
+        let scores = classifier.classify(kept.map(\.crop))
+        return zip(kept, scores).map { FaceResult(box: $0.0.box, scores: $0.1) }
+    }
+}
+
+/// One face of a photo: where it is and how it scores.
+public struct FaceResult: Sendable, Equatable {
+    public let box: PixelRect
+    public let scores: EmotionScores
+
+    public init(box: PixelRect, scores: EmotionScores) {
+        self.box = box
+        self.scores = scores
+    }
+}
