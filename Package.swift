@@ -66,12 +66,14 @@ let package = Package(
             name: "Analysis",
             dependencies: ["Shared", "Detector", "Classifier"]
         ),
-        // `moodwire eval` and `moodwire bench`: labelled-folder evaluation, metrics and benchmarks.
+        // `moodwire eval` and `moodwire bench`: labelled-folder evaluation, metrics and benchmarks
+        // of the classifier and the detector.
         .target(
             name: "Evaluation",
             dependencies: [
                 "Shared",
                 "Classifier",
+                "Detector",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Classifier
+import Detector
 import Evaluation
 import Foundation
 import Shared
@@ -7,7 +8,7 @@ import Shared
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmark Moodwire's components.",
-        subcommands: [BenchClassifier.self]
+        subcommands: [BenchClassifier.self, BenchDetector.self]
     )
 }
 
@@ -144,11 +145,107 @@ struct BenchClassifier: AsyncParsableCommand {
         }
     }
 
-    private static func integers(_ list: String, name: String) throws -> [Int] {
+    static func integers(_ list: String, name: String) throws -> [Int] {
         let values = list.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else {
             throw ValidationError("\(name) takes positive integers separated by commas, e.g. 1,2")
         }
         return values.map { $0! }
+    }
+}
+
+struct BenchDetector: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "detector",
+        abstract: "Median face-detection time per image for the shared photos and 640x480 frames made from them.",
+        discussion: """
+        With --reference, runs bench/reference/detector_opencv.py (OpenCV's detectMultiScale with \
+        the same parameters on the same images) in the same run and prints the ratios.
+        """
+    )
+
+    @Option(help: ArgumentHelp("Folder of JPEG photos.", valueName: "dir"))
+    var data = "../shared/data/faces"
+
+    @Option(help: "Comma-separated thread counts.")
+    var threads = "1,2"
+
+    @Option(help: "Seconds of timed runs per image.")
+    var seconds = 1.0
+
+    @Option(help: "OpenCV scaleFactor.")
+    var scaleFactor = 1.1
+
+    @Option(help: "OpenCV minNeighbors.")
+    var minNeighbors = 5
+
+    @Option(help: "OpenCV minSize.")
+    var minSize = 30
+
+    @Flag(help: "Also run the OpenCV reference script and compare.")
+    var reference = false
+
+    @Option(help: ArgumentHelp("The reference script.", valueName: "path"))
+    var referenceScript = "bench/reference/detector_opencv.py"
+
+    @Option(help: ArgumentHelp("Haar cascade XML (default: the installed one).", valueName: "path"))
+    var cascade: String?
+
+    @Flag(help: "Print the measurements as JSON.")
+    var json = false
+
+    func run() async throws {
+        let threadCounts = try BenchClassifier.integers(threads, name: "--threads")
+        let cascadePath = try cascade ?? ModelStore.standard(environment: ProcessInfo.processInfo.environment)
+            .locate(ModelStore.faceCascade)
+        let haar = try HaarCascade(contentsOf: cascadePath)
+        let benchmark = try DetectorBenchmark(folder: data)
+        let options = DetectionOptions(scaleFactor: scaleFactor, minNeighbors: minNeighbors, minSize: minSize)
+        var ours: [DetectorBenchmark.Measurement] = []
+        for threadCount in threadCounts {
+            let rows = benchmark.measure(cascade: haar, threads: threadCount, options: options, seconds: seconds)
+            ours += rows
+            if !json { rows.forEach { print($0.line) } }
+        }
+        var theirs: [DetectorBenchmark.Measurement] = []
+        if reference {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", referenceScript, "--json", "--cascade", cascadePath, "--data", data,
+                                 "--threads", threads, "--seconds", String(seconds), "--scale-factor", String(scaleFactor),
+                                 "--min-neighbors", String(minNeighbors), "--min-size", String(minSize)]
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                throw ValidationError("the reference script \(referenceScript) failed (exit \(process.terminationStatus))")
+            }
+            theirs = try JSONDecoder().decode([DetectorBenchmark.Measurement].self, from: data)
+            if !json {
+                print("")
+                print("moodwire time / opencv time (below 1: moodwire is faster), same faces found:")
+                for threadCount in threadCounts {
+                    var ratios: [Double] = []
+                    for mine in ours where mine.threads == threadCount {
+                        guard let other = theirs.first(where: { $0.threads == threadCount && $0.image == mine.image }) else { continue }
+                        ratios.append(mine.medianMs / other.medianMs)
+                        print(String(format: "  threads=%d  %@ %5.2f  (%.2f vs %.2f ms)%@", threadCount,
+                                     mine.image.padding(toLength: 28, withPad: " ", startingAt: 0), mine.medianMs / other.medianMs,
+                                     mine.medianMs, other.medianMs, mine.faces == other.faces ? "" : "  faces differ"))
+                    }
+                    let sorted = ratios.sorted()
+                    if !sorted.isEmpty {
+                        print(String(format: "  threads=%d  median ratio over %d images: %.2f", threadCount, sorted.count, sorted[sorted.count / 2]))
+                    }
+                }
+            }
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(ours + theirs), as: UTF8.self))
+        }
     }
 }
