@@ -155,6 +155,19 @@ struct BenchClassifier: AsyncParsableCommand {
 }
 
 struct BenchDetector: AsyncParsableCommand {
+    /// Recall and precision on the annotated photos, when the folder has a boxes.json.
+    private func quality(options: DetectionOptions, cascade: HaarCascade) -> DetectionQuality? {
+        guard let annotations = try? DetectionQuality.annotations(from: URL(fileURLWithPath: data + "/boxes.json")) else { return nil }
+        let detector = FaceDetector(cascade: cascade)
+        let decoder = JPEGDecoder()
+        var quality = DetectionQuality()
+        for (file, faces) in annotations.sorted(by: { $0.key < $1.key }) {
+            guard let image = try? decoder.decodeGray(contentsOf: data + "/" + file) else { continue }
+            quality.add(detections: detector.detect(image, options: options), annotations: faces)
+        }
+        return quality
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "detector",
         abstract: "Median face-detection time per image for the shared photos and 640x480 frames made from them.",
@@ -206,6 +219,10 @@ struct BenchDetector: AsyncParsableCommand {
             let rows = benchmark.measure(cascade: haar, threads: threadCount, options: options, seconds: seconds)
             ours += rows
             if !json { rows.forEach { print($0.line) } }
+        }
+        if !json, let quality = quality(options: options, cascade: haar) {
+            print(String(format: "quality against %@/boxes.json at IoU >= 0.4: recall %.3f (%d of %d faces), precision %.3f (%d false of %d detections)",
+                         data, quality.recall, quality.found, quality.faces, quality.precision, quality.falseAlarms, quality.detections))
         }
         var theirs: [DetectorBenchmark.Measurement] = []
         if reference {
