@@ -31,6 +31,11 @@ let package = Package(
             providers: [.apt(["libturbojpeg0-dev"])]
         ),
         .systemLibrary(
+            name: "CSPNG",
+            pkgConfig: "spng",
+            providers: [.apt(["libspng-dev"])]
+        ),
+        .systemLibrary(
             name: "COpenBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
@@ -41,6 +46,7 @@ let package = Package(
             name: "Shared",
             dependencies: [
                 "CTurboJPEG",
+                "CSPNG",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: numericSettings

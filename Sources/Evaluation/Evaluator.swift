@@ -7,7 +7,7 @@ import Shared
 /// read are reported and counted, and the rest go on.
 public final class Evaluator {
     public let classifier: EmotionClassifier
-    private let decoder = JPEGDecoder()
+    private let decoder = ImageDecoder()
     private let logger: Logger
 
     public init(classifier: EmotionClassifier, logger: Logger = Logger(label: "moodwire.evaluation")) {

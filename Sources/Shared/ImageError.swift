@@ -7,7 +7,8 @@ public enum ImageError: Error, Equatable, CustomStringConvertible, Sendable {
     case empty(source: String)
     /// The bytes are not in a format Moodwire reads.
     case unsupportedFormat(source: String)
-    /// The decoder rejected the data; `code` is TurboJPEG's error code (0 warning, 1 fatal).
+    /// The decoder rejected the data; `code` is the library's error code (TurboJPEG: 0 warning,
+    /// 1 fatal; libspng: its error number).
     case corrupt(source: String, reason: String, code: Int32)
     /// Zero or absurd dimensions, or more pixels than the configured cap.
     case badDimensions(source: String, width: Int, height: Int, maxPixels: Int)
@@ -19,7 +20,7 @@ public enum ImageError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .empty(source):
             return "\(source): empty input, no image data"
         case let .unsupportedFormat(source):
-            return "\(source): not a JPEG image"
+            return "\(source): not a JPEG or PNG image"
         case let .corrupt(source, reason, code):
             return "\(source): corrupt or truncated image data (\(reason); decoder code \(code))"
         case let .badDimensions(source, width, height, maxPixels):

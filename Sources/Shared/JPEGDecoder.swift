@@ -65,6 +65,32 @@ public final class JPEGDecoder {
         }.get()
     }
 
+    /// A JPEG decoded to RGB (for drawing on; EXIF orientation not applied here).
+    public func decodeRGB(_ data: Data, source: String) throws(ImageError) -> RGBImage {
+        guard !data.isEmpty else { throw .empty(source: source) }
+        guard data.count >= 3, data[data.startIndex] == 0xFF, data[data.startIndex + 1] == 0xD8 else {
+            throw .unsupportedFormat(source: source)
+        }
+        return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Result<RGBImage, ImageError> in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
+            if tjDecompressHeader3(handle, bytes.baseAddress, UInt(bytes.count), &width, &height, &subsampling, &colorspace) != 0 {
+                return .failure(lastError(source: source))
+            }
+            let w = Int(width), h = Int(height)
+            guard w > 0, h > 0, w.multipliedReportingOverflow(by: h).partialValue <= maxPixels else {
+                return .failure(.badDimensions(source: source, width: w, height: h, maxPixels: maxPixels))
+            }
+            var samples = [UInt8](repeating: 0, count: w * h * 3)
+            let status = samples.withUnsafeMutableBufferPointer { out in
+                tjDecompress2(handle, bytes.baseAddress, UInt(bytes.count), out.baseAddress, width, width * 3, height,
+                              Int32(TJPF_RGB.rawValue), TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING)
+            }
+            if status != 0 { return .failure(lastError(source: source)) }
+            return .success(RGBImage(width: w, height: h, pixels: samples))
+        }.get()
+    }
+
     /// OpenCV 4's fixed-point BT.601 weights (15 bits): Y = (9798 R + 19235 G + 3735 B + 2^14) >> 15.
     static func weightedGray(rgb: [UInt8]) -> [UInt8] {
         var gray = [UInt8](repeating: 0, count: rgb.count / 3)
@@ -81,16 +107,19 @@ public final class JPEGDecoder {
 
     /// Reads and decodes a JPEG file.
     public func decodeGray(contentsOf path: String, conversion: GrayConversion = .luma) throws(ImageError) -> GrayImage {
-        let data: Data
+        try decodeGray(try Self.readFile(path), source: path, conversion: conversion)
+    }
+
+    /// A file's bytes, or `.unreadableFile` with the system's errno.
+    static func readFile(_ path: String) throws(ImageError) -> Data {
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            return try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             // Foundation wraps the POSIX error; on Linux it bridges to NSError only through `any Error`.
             let underlying = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error).map { $0 as NSError }
             let code = underlying?.domain == NSPOSIXErrorDomain ? underlying!.code : Int(EIO)
             throw .unreadableFile(path: path, errno: Int32(code))
         }
-        return try decodeGray(data, source: path, conversion: conversion)
     }
 
     /// The handle's error as an `ImageError`. The handle is then replaced: after a failed

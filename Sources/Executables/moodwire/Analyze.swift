@@ -16,7 +16,7 @@ struct Analyze: AsyncParsableCommand {
         """
     )
 
-    @Argument(help: "JPEG images.")
+    @Argument(help: "JPEG or PNG images (JPEGs are turned upright by their EXIF orientation).")
     var images: [String]
 
     @Flag(help: "Print one JSON object per image and line.")
@@ -30,6 +30,9 @@ struct Analyze: AsyncParsableCommand {
 
     @Option(help: "Smallest face side in pixels (OpenCV minSize).")
     var minSize = 30
+
+    @Option(help: ArgumentHelp("Also write each image with its faces boxed and labelled, as OUT_DIR/<name>.jpg.", valueName: "out-dir"))
+    var annotate: String?
 
     @Option(help: ArgumentHelp("How colour becomes gray: rgb-weighted (OpenCV's cvtColor, as fer sees photos) or luma (the JPEG's own luma channel; faster).", valueName: "conversion"))
     var gray: GrayConversion = .rgbWeighted
@@ -54,7 +57,15 @@ struct Analyze: AsyncParsableCommand {
                                                threads: model.threads, logger: logger)
         let analyzer = PhotoAnalyzer(detector: detector, classifier: classifier)
         let options = DetectionOptions(scaleFactor: scaleFactor, minNeighbors: minNeighbors, minSize: minSize)
-        let decoder = JPEGDecoder()
+        let decoder = ImageDecoder()
+        let encoder = JPEGEncoder()
+        if let annotate {
+            do {
+                try FileManager.default.createDirectory(atPath: annotate, withIntermediateDirectories: true)
+            } catch {
+                throw ValidationError("cannot create the folder \(annotate): \(error.localizedDescription)")
+            }
+        }
         var failed = 0
         for path in images {
             let image: GrayImage
@@ -68,6 +79,18 @@ struct Analyze: AsyncParsableCommand {
             let faces = analyzer.analyze(image, options: options)
             print(json ? AnalysisReport.json(image: path, width: image.width, height: image.height, faces: faces)
                        : AnalysisReport.table(image: path, width: image.width, height: image.height, faces: faces))
+            if let annotate {
+                let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent + ".jpg"
+                let output = URL(fileURLWithPath: annotate).appendingPathComponent(name).path
+                do {
+                    let drawn = Annotation.draw(faces, on: try decoder.decodeRGB(contentsOf: path))
+                    try encoder.encode(drawn).write(to: URL(fileURLWithPath: output))
+                    if !json { print("  annotated: \(output)") }
+                } catch {
+                    FileHandle.standardError.write(Data("error: cannot write \(output): \(error)\n".utf8))
+                    failed += 1
+                }
+            }
         }
         if failed > 0 { throw ExitCode(1) }
     }
