@@ -14,17 +14,24 @@ public final class ImageDecoder {
         png = PNGDecoder(maxPixels: maxPixels)
     }
 
-    public func decodeGray(_ data: Data, source: String, conversion: GrayConversion = .luma) throws(ImageError) -> GrayImage {
+    enum Format { case jpeg, png }
+
+    /// The format by its signature bytes.
+    static func format(of data: Data, source: String) throws(ImageError) -> Format {
         guard !data.isEmpty else { throw .empty(source: source) }
-        let start = data.startIndex
-        if data.count >= 3, data[start] == 0xFF, data[start + 1] == 0xD8 {
+        if data.count >= 3, data[data.startIndex] == 0xFF, data[data.startIndex + 1] == 0xD8 { return .jpeg }
+        if data.count >= 8, Array(data.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] { return .png }
+        throw .unsupportedFormat(source: source)
+    }
+
+    public func decodeGray(_ data: Data, source: String, conversion: GrayConversion = .luma) throws(ImageError) -> GrayImage {
+        switch try Self.format(of: data, source: source) {
+        case .jpeg:
             let image = try jpeg.decodeGray(data, source: source, conversion: conversion)
             return ExifOrientation.read(jpeg: data).map(image.applyingOrientation) ?? image
-        }
-        if data.count >= 8, Array(data.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] {
+        case .png:
             return try png.decodeGray(data, source: source)
         }
-        throw .unsupportedFormat(source: source)
     }
 
     public func decodeGray(contentsOf path: String, conversion: GrayConversion = .luma) throws(ImageError) -> GrayImage {
@@ -34,14 +41,12 @@ public final class ImageDecoder {
     /// The image in colour, upright, for drawing on.
     public func decodeRGB(contentsOf path: String) throws(ImageError) -> RGBImage {
         let data = try JPEGDecoder.readFile(path)
-        guard !data.isEmpty else { throw .empty(source: path) }
-        if data.count >= 3, data[data.startIndex] == 0xFF, data[data.startIndex + 1] == 0xD8 {
+        switch try Self.format(of: data, source: path) {
+        case .jpeg:
             let image = try jpeg.decodeRGB(data, source: path)
             return ExifOrientation.read(jpeg: data).map(image.applyingOrientation) ?? image
-        }
-        if data.count >= 8, Array(data.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] {
+        case .png:
             return try png.decodeRGB(data, source: path)
         }
-        throw .unsupportedFormat(source: path)
     }
 }

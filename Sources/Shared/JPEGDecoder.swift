@@ -32,11 +32,28 @@ public final class JPEGDecoder {
     ///     OpenCV's `IMREAD_GRAYSCALE`); `.rgbWeighted` decodes colour and converts it with
     ///     OpenCV's `cvtColor(BGR2GRAY)`, what the fer package and most OpenCV programs see.
     public func decodeGray(_ data: Data, source: String, conversion: GrayConversion = .luma) throws(ImageError) -> GrayImage {
+        // A grayscale JPEG has no colour to weigh: its samples are the answer either way.
+        let decoded = try decompress(data, source: source) { colorspace in
+            conversion == .rgbWeighted && colorspace != Int32(TJCS_GRAY.rawValue)
+        }
+        return GrayImage(width: decoded.width, height: decoded.height,
+                         pixels: decoded.rgb ? Self.weightedGray(rgb: decoded.samples) : decoded.samples)
+    }
+
+    /// A JPEG decoded to RGB (for drawing on; EXIF orientation not applied here).
+    public func decodeRGB(_ data: Data, source: String) throws(ImageError) -> RGBImage {
+        let decoded = try decompress(data, source: source) { _ in true }
+        return RGBImage(width: decoded.width, height: decoded.height, pixels: decoded.samples)
+    }
+
+    /// Validates the header, then decodes to RGB when `wantsRGB(colorspace)` says so, else to gray.
+    private func decompress(_ data: Data, source: String, wantsRGB: (Int32) -> Bool)
+        throws(ImageError) -> (width: Int, height: Int, rgb: Bool, samples: [UInt8]) {
         guard !data.isEmpty else { throw .empty(source: source) }
         guard data.count >= 3, data[data.startIndex] == 0xFF, data[data.startIndex + 1] == 0xD8 else {
             throw .unsupportedFormat(source: source)
         }
-        return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Result<GrayImage, ImageError> in
+        return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Result<(width: Int, height: Int, rgb: Bool, samples: [UInt8]), ImageError> in
             let bytes = raw.bindMemory(to: UInt8.self)
             var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
             if tjDecompressHeader3(handle, bytes.baseAddress, UInt(bytes.count),
@@ -50,44 +67,17 @@ public final class JPEGDecoder {
             guard w > 0, h > 0, w.multipliedReportingOverflow(by: h).partialValue <= maxPixels else {
                 return .failure(.badDimensions(source: source, width: w, height: h, maxPixels: maxPixels))
             }
-            // A grayscale JPEG has no colour to weigh: its samples are the answer either way.
-            let colour = conversion == .rgbWeighted && colorspace != Int32(TJCS_GRAY.rawValue)
-            let channels = colour ? 3 : 1
+            let rgb = wantsRGB(colorspace)
+            let channels = rgb ? 3 : 1
             var samples = [UInt8](repeating: 0, count: w * h * channels)
             let status = samples.withUnsafeMutableBufferPointer { out in
                 tjDecompress2(handle, bytes.baseAddress, UInt(bytes.count), out.baseAddress,
                               width, width * Int32(channels), height,
-                              Int32(colour ? TJPF_RGB.rawValue : TJPF_GRAY.rawValue),
+                              Int32(rgb ? TJPF_RGB.rawValue : TJPF_GRAY.rawValue),
                               TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING)
             }
             if status != 0 { return .failure(lastError(source: source)) }
-            return .success(GrayImage(width: w, height: h, pixels: colour ? Self.weightedGray(rgb: samples) : samples))
-        }.get()
-    }
-
-    /// A JPEG decoded to RGB (for drawing on; EXIF orientation not applied here).
-    public func decodeRGB(_ data: Data, source: String) throws(ImageError) -> RGBImage {
-        guard !data.isEmpty else { throw .empty(source: source) }
-        guard data.count >= 3, data[data.startIndex] == 0xFF, data[data.startIndex + 1] == 0xD8 else {
-            throw .unsupportedFormat(source: source)
-        }
-        return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Result<RGBImage, ImageError> in
-            let bytes = raw.bindMemory(to: UInt8.self)
-            var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
-            if tjDecompressHeader3(handle, bytes.baseAddress, UInt(bytes.count), &width, &height, &subsampling, &colorspace) != 0 {
-                return .failure(lastError(source: source))
-            }
-            let w = Int(width), h = Int(height)
-            guard w > 0, h > 0, w.multipliedReportingOverflow(by: h).partialValue <= maxPixels else {
-                return .failure(.badDimensions(source: source, width: w, height: h, maxPixels: maxPixels))
-            }
-            var samples = [UInt8](repeating: 0, count: w * h * 3)
-            let status = samples.withUnsafeMutableBufferPointer { out in
-                tjDecompress2(handle, bytes.baseAddress, UInt(bytes.count), out.baseAddress, width, width * 3, height,
-                              Int32(TJPF_RGB.rawValue), TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING)
-            }
-            if status != 0 { return .failure(lastError(source: source)) }
-            return .success(RGBImage(width: w, height: h, pixels: samples))
+            return .success((w, h, rgb, samples))
         }.get()
     }
 
