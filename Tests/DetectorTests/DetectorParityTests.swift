@@ -89,4 +89,19 @@ struct DetectorParityTests {
         #expect(exactCases == golden.cases.count)
         #expect(exactRaw == golden.cases.count)
     }
+
+    @Test("Two threads find the same candidates and boxes as one; maxSize drops larger faces")
+    func threadsAndMaxSize() throws {
+        let cascade = try HaarCascade(contentsOf: try #require(DetectorTestSupport.cascadePath))
+        let one = FaceDetector(cascade: cascade), two = FaceDetector(cascade: cascade, threads: 2)
+        let image = try JPEGDecoder().decodeGray(contentsOf: DetectorTestSupport.sharedData + "/faces/2008_007676.jpg")
+        let options = DetectionOptions()
+        #expect(one.candidates(image, options: options) == two.candidates(image, options: options))
+        let boxes = one.detect(image, options: options)
+        #expect(two.detect(image, options: options) == boxes)
+        let limit = boxes.map(\.width).sorted()[boxes.count / 2]
+        let small = one.detect(image, options: DetectionOptions(maxSize: limit))
+        #expect(!small.isEmpty && small.count < boxes.count)
+        #expect(one.scales(for: image, options: DetectionOptions(maxSize: limit)).allSatisfy { Int((24 * Double($0)).rounded()) <= limit })
+    }
 }

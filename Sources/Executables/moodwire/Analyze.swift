@@ -31,6 +31,9 @@ struct Analyze: AsyncParsableCommand {
     @Option(help: "Smallest face side in pixels (OpenCV minSize).")
     var minSize = 30
 
+    @Option(help: "Largest face side in pixels (OpenCV maxSize; default: the image size).")
+    var maxSize: Int?
+
     @Option(help: ArgumentHelp("Also write each image with its faces boxed and labelled, as OUT_DIR/<name>.jpg.", valueName: "out-dir"))
     var annotate: String?
 
@@ -46,6 +49,7 @@ struct Analyze: AsyncParsableCommand {
         guard scaleFactor > 1 else { throw ValidationError("--scale-factor must be greater than 1") }
         guard minNeighbors >= 0 else { throw ValidationError("--min-neighbors must be 0 or more") }
         guard minSize >= 1 else { throw ValidationError("--min-size must be at least 1") }
+        if let maxSize, maxSize < minSize { throw ValidationError("--max-size must not be below --min-size") }
     }
 
     func run() async throws {
@@ -56,7 +60,7 @@ struct Analyze: AsyncParsableCommand {
         let classifier = try EmotionClassifier(modelPath: try model.emotionModelPath(), maxBatch: model.batch,
                                                threads: model.threads, logger: logger)
         let analyzer = PhotoAnalyzer(detector: detector, classifier: classifier)
-        let options = DetectionOptions(scaleFactor: scaleFactor, minNeighbors: minNeighbors, minSize: minSize)
+        let options = DetectionOptions(scaleFactor: scaleFactor, minNeighbors: minNeighbors, minSize: minSize, maxSize: maxSize)
         let decoder = ImageDecoder()
         let encoder = JPEGEncoder()
         if let annotate {
