@@ -99,6 +99,20 @@ struct PyramidLevel {
     let featureStart: [Int32]
     let normCorners: (Int, Int, Int, Int)
     let normArea: Double
+    /// The cascade laid out flat for this level when every tree is a stump (the face cascades):
+    /// each stump's rectangle corners already offset for this level's stride, in stage order.
+    let stumps: [FlatStump]?
+    /// Per stage: the end index of its stumps in `stumps`, and its threshold.
+    let stageEnds: [Int]
+    let stageThresholds: [Double]
+
+    struct FlatStump {
+        var corners: (Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32)
+        var weights: (Float, Float, Float)
+        var threshold: Float
+        var left: Float
+        var right: Float
+    }
 
     init(image: GrayImage, scale: Float, cascade: HaarCascade) {
         self.scale = scale
@@ -123,6 +137,25 @@ struct PyramidLevel {
         self.corners = corners
         self.weights = weights
         self.featureStart = featureStart
+        if cascade.stages.allSatisfy({ $0.trees.allSatisfy { $0.nodes.count == 1 } }) {
+            var flat: [FlatStump] = []
+            for tree in cascade.stages.flatMap(\.trees) {
+                let node = tree.nodes[0]
+                let first = Int(featureStart[node.feature]), count = Int(featureStart[node.feature + 1]) - first
+                func corner(_ i: Int) -> Int32 { i < count * 4 ? corners[first * 4 + i] : 0 }
+                flat.append(FlatStump(
+                    corners: (corner(0), corner(1), corner(2), corner(3), corner(4), corner(5), corner(6), corner(7),
+                              corner(8), corner(9), corner(10), corner(11)),
+                    weights: (weights[first], weights[first + 1], count > 2 ? weights[first + 2] : 0),
+                    threshold: node.threshold, left: tree.leaves[0], right: tree.leaves[1]))
+            }
+            stumps = flat
+        } else {
+            stumps = nil
+        }
+        var end = 0
+        stageEnds = cascade.stages.map { end += $0.trees.count; return end }
+        stageThresholds = cascade.stages.map { Double($0.threshold) }
         let nw = cascade.windowWidth - 2, nh = cascade.windowHeight - 2
         normCorners = (stride + 1, stride + 1 + nw, (1 + nh) * stride + 1, (1 + nh) * stride + 1 + nw)
         normArea = Double(nw * nh)
@@ -175,6 +208,9 @@ struct PyramidLevel {
                 let factor = Float(1 / normalizer)
                 // OpenCV skips windows of almost uniform brightness.
                 guard normArea * Double(factor) < 0.1 else { return -1 }
+                if let stumps {
+                    return evaluateStumps(stumps, origin: origin, factor: factor, sums: sums)
+                }
                 for (index, stage) in cascade.stages.enumerated() {
                     // OpenCV sums a stage's leaves in double precision.
                     var total: Double = 0
@@ -191,6 +227,33 @@ struct PyramidLevel {
                 }
                 return 1
             }
+        }
+    }
+
+    /// The stage loop over the flat stumps (same arithmetic as the general loop: OpenCV's float
+    /// feature values, and a third rectangle only when its weight is not zero).
+    @inline(__always)
+    private func evaluateStumps(_ stumps: [FlatStump], origin: Int, factor: Float, sums: UnsafeBufferPointer<Int32>) -> Int {
+        stumps.withUnsafeBufferPointer { stumps in
+            let base = sums.baseAddress! + origin
+            @inline(__always) func area(_ a: Int32, _ b: Int32, _ c: Int32, _ d: Int32) -> Float {
+                Float(base[Int(a)] &- base[Int(b)] &- base[Int(c)] &+ base[Int(d)])
+            }
+            var index = 0
+            for stage in 0..<stageEnds.count {
+                var total: Double = 0
+                let end = stageEnds[stage]
+                while index < end {
+                    let stump = stumps[index]
+                    let k = stump.corners
+                    var value = stump.weights.0 * area(k.0, k.1, k.2, k.3) + stump.weights.1 * area(k.4, k.5, k.6, k.7)
+                    if stump.weights.2 != 0 { value = value + stump.weights.2 * area(k.8, k.9, k.10, k.11) }
+                    total += Double(value * factor < stump.threshold ? stump.left : stump.right)
+                    index += 1
+                }
+                if total < stageThresholds[stage] { return -stage }
+            }
+            return 1
         }
     }
 
