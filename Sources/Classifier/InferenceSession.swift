@@ -23,18 +23,16 @@ public final class InferenceSession {
         self.maxBatch = maxBatch
         self.threads = threads
         Gemm.useCallingThreadOnly()
-        inputBuffer = .allocate(capacity: maxBatch * network.inputShape.count)
-        inputBuffer.initialize(repeating: 0, count: maxBatch * network.inputShape.count)
-        outputBuffer = .allocate(capacity: maxBatch * network.outputShape.count)
-        outputBuffer.initialize(repeating: 0, count: maxBatch * network.outputShape.count)
+        inputBuffer = AlignedFloats.allocate(maxBatch * network.inputShape.count)
+        outputBuffer = AlignedFloats.allocate(maxBatch * network.outputShape.count)
         imageWorkspaces = (0..<threads).map { _ in Workspace(network: network, images: 1) }
         sharedWorkspace = threads > 1 ? Workspace(network: network, images: min(maxBatch, threads - 1)) : nil
         team = threads > 1 ? ThreadTeam(size: threads) : nil
     }
 
     deinit {
-        inputBuffer.deallocate()
-        outputBuffer.deallocate()
+        UnsafeMutableRawPointer(inputBuffer).deallocate()
+        UnsafeMutableRawPointer(outputBuffer).deallocate()
     }
 
     /// Where callers write `batch` input maps ([batch, H, W, C]) before `run`.
@@ -135,11 +133,10 @@ final class Workspace {
     private let outputValue: Int
 
     init(network: Network, images: Int) {
-        // Floats per value, rounded up to 16 so every buffer starts 64-byte aligned.
+        // Floats per value, rounded up to 16 so that every buffer starts on a cache line.
         let sizes = network.valueShapes.map { ($0.count * images + 15) / 16 * 16 }
         let total = sizes.reduce(0, +)
-        arena = .allocate(capacity: total)
-        arena.initialize(repeating: 0, count: total)
+        arena = AlignedFloats.allocate(total)
         var values: [UnsafeMutablePointer<Float>] = []
         var offset = 0
         for size in sizes {
@@ -162,15 +159,14 @@ final class Workspace {
         tableStarts = starts
         tableCounts = counts
         scratchCount = max(16, network.steps.map(\.layer.scratchCount).max() ?? 0)
-        scratch = .allocate(capacity: scratchCount)
-        scratch.initialize(repeating: 0, count: scratchCount)
+        scratch = AlignedFloats.allocate(scratchCount)
         outputValue = network.outputValue
     }
 
     deinit {
-        arena.deallocate()
+        UnsafeMutableRawPointer(arena).deallocate()
         tables.deallocate()
-        scratch.deallocate()
+        UnsafeMutableRawPointer(scratch).deallocate()
     }
 
     var input: UnsafeMutablePointer<Float> { values[0] }

@@ -14,8 +14,8 @@ struct PackedWeights: Sendable {
     let width: Int
     let panels: Int
     let paired: Bool
-    let values: [Float]
-    let bias: [Float]
+    let values: AlignedFloats
+    let bias: AlignedFloats
 
     init(matrix: [Float], rows: Int, columns: Int, bias: [Float], evenTaps: Bool = false) {
         precondition(matrix.count == rows * columns && bias.count == columns, "matrix and bias must match [K, N] and [N]")
@@ -31,8 +31,8 @@ struct PackedWeights: Sendable {
                 values[index] = matrix[k * columns + n]
             }
         }
-        self.values = values
-        self.bias = bias + [Float](repeating: 0, count: panels * width - columns)
+        self.values = AlignedFloats(values)
+        self.bias = AlignedFloats(bias + [Float](repeating: 0, count: panels * width - columns))
     }
 }
 
@@ -69,38 +69,36 @@ enum PackedGemm {
     /// Rows of A start `lda` floats apart at `a`; each row's K values are gathered by `taps`.
     static func multiply(m: Int, a: UnsafePointer<Float>, lda: Int, taps: TapList, b: PackedWeights,
                          activation: FusedActivation, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        b.values.withUnsafeBufferPointer { values in
-            b.bias.withUnsafeBufferPointer { bias in
-                let relu = activation == .relu
-                if b.paired {
-                    pairedRows(m: m, a: a, lda: lda, taps: taps, b: values.baseAddress!, bias: bias.baseAddress!,
-                               relu: relu, c: c, ldc: ldc, valid: b.columns)
-                    return
-                }
-                var panel = 0
-                if b.width == 16 {
-                    while panel + 2 <= b.panels {
-                        let column = panel * 16
-                        panelPair(m: m, a: a, lda: lda, taps: taps, b: values.baseAddress! + panel * b.rows * 16, k: b.rows,
-                                  bias: bias.baseAddress! + column, relu: relu, c: c + column, ldc: ldc,
-                                  valid: min(32, b.columns - column))
-                        panel += 2
-                    }
-                }
-                while panel < b.panels {
-                    let column = panel * b.width
-                    let weights = values.baseAddress! + panel * b.rows * b.width
-                    let valid = min(b.width, b.columns - column)
-                    if b.width == 16 {
-                        singlePanel(SIMD16<Float>.self, m: m, a: a, lda: lda, taps: taps, b: weights,
-                                    bias: bias.baseAddress! + column, relu: relu, c: c + column, ldc: ldc, valid: valid)
-                    } else {
-                        singlePanel(SIMD8<Float>.self, m: m, a: a, lda: lda, taps: taps, b: weights,
-                                    bias: bias.baseAddress! + column, relu: relu, c: c + column, ldc: ldc, valid: valid)
-                    }
-                    panel += 1
-                }
+        let values = b.values.pointer
+        let bias = b.bias.pointer
+        let relu = activation == .relu
+        if b.paired {
+            pairedRows(m: m, a: a, lda: lda, taps: taps, b: values, bias: bias,
+                       relu: relu, c: c, ldc: ldc, valid: b.columns)
+            return
+        }
+        var panel = 0
+        if b.width == 16 {
+            while panel + 2 <= b.panels {
+                let column = panel * 16
+                panelPair(m: m, a: a, lda: lda, taps: taps, b: values + panel * b.rows * 16, k: b.rows,
+                          bias: bias + column, relu: relu, c: c + column, ldc: ldc,
+                          valid: min(32, b.columns - column))
+                panel += 2
             }
+        }
+        while panel < b.panels {
+            let column = panel * b.width
+            let weights = values + panel * b.rows * b.width
+            let valid = min(b.width, b.columns - column)
+            if b.width == 16 {
+                singlePanel(SIMD16<Float>.self, m: m, a: a, lda: lda, taps: taps, b: weights,
+                            bias: bias + column, relu: relu, c: c + column, ldc: ldc, valid: valid)
+            } else {
+                singlePanel(SIMD8<Float>.self, m: m, a: a, lda: lda, taps: taps, b: weights,
+                            bias: bias + column, relu: relu, c: c + column, ldc: ldc, valid: valid)
+            }
+            panel += 1
         }
     }
 
