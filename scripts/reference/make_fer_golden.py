@@ -54,14 +54,13 @@ from it with fer's crop rule (same boxes; and end to end with its own boxes, mat
 
 import argparse
 import glob
-import json
 import os
-import re
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reference_common import DEFAULT_DATA, REPO_ROOT, dumps_compact, fail  # noqa: E402
+
 DEFAULT_OUTPUT = REPO_ROOT / "Tests" / "AnalysisTests" / "Fixtures" / "fer_faces.json"
 
 FER_VERSION = "25.10.3"
@@ -74,20 +73,6 @@ PADDING = 40
 TARGET = 64
 IOU_MATCH = 0.5
 TOLERANCE = 0.02  # the comparison's probability tolerance
-
-
-def fail(message):
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-def dumps_compact(obj):
-    """JSON with indent=1, but every list or object of plain values kept on one line."""
-    text = json.dumps(obj, indent=1)
-    text = re.sub(r"\[\n\s*([^\[\]{}]*?)\n\s*\]",
-                  lambda m: "[" + re.sub(r",\n\s*", ", ", m.group(1)) + "]", text)
-    return re.sub(r"\{\n\s*([^\[\]{}]*?)\n\s*\}",
-                  lambda m: "{" + re.sub(r",\n\s*", ", ", m.group(1)) + "}", text)
 
 
 def sig7(value):
@@ -251,7 +236,6 @@ def main():
                 same_box_top_agree += int(np.argmax(p) == np.argmax(f["_probs"]))
         same_box_max = max(same_box_max, same_max)
 
-        e2e_line = ""
         if faces and luma_boxes:
             luma_box_probs = classify([fer_crop(luma, b, np, cv2)[0] for b in luma_boxes])
             used = set()
@@ -327,7 +311,7 @@ def main():
         },
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(dumps_compact(fixture) + "\n")
+    args.output.write_text(dumps_compact(fixture, objects=True) + "\n")
     print(f"wrote {args.output}")
 
 

@@ -32,13 +32,14 @@ How to run (from the repository root):
 import argparse
 import hashlib
 import json
-import re
 import struct
 import sys
 import zlib
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reference_common import REPO_ROOT, dumps_compact, fail  # noqa: E402
+
 DEFAULT_OUTPUT_DIR = REPO_ROOT / "Tests" / "SharedTests" / "Fixtures" / "formats"
 JSON_NAME = "opencv_formats.json"
 
@@ -82,18 +83,6 @@ RULES = [
     "but keeps the entries parsed before it: a truncated orientation entry means no "
     "orientation, an orientation entry followed by a truncated entry is still applied.",
 ]
-
-
-def fail(message):
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-def dumps_compact(obj):
-    """JSON with indent=1, but every list of plain numbers/strings kept on one line."""
-    text = json.dumps(obj, indent=1)
-    return re.sub(r"\[\n\s*([^\[\]{}]*?)\n\s*\]",
-                  lambda m: "[" + re.sub(r",\n\s*", ", ", m.group(1)) + "]", text)
 
 
 # ----------------------------------------------------------------------------------------------

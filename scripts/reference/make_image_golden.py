@@ -21,13 +21,12 @@ import argparse
 import base64
 import hashlib
 import json
-import os
-import re
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reference_common import DEFAULT_DATA, REPO_ROOT, dumps_compact, fail, shared_data  # noqa: E402
+
 DEFAULT_OUTPUT = REPO_ROOT / "Tests" / "SharedTests" / "Fixtures" / "opencv_images.json"
 
 FER_DIR = "fer2013/publictest"
@@ -57,18 +56,6 @@ PHOTO_CROPS = [
 PHOTO_OUTPUT = (64, 64)
 
 
-def fail(message):
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-def dumps_compact(obj):
-    """JSON with indent=1, but every list of plain numbers/strings kept on one line."""
-    text = json.dumps(obj, indent=1)
-    return re.sub(r"\[\n\s*([^\[\]{}]*?)\n\s*\]",
-                  lambda m: "[" + re.sub(r",\n\s*", ", ", m.group(1)) + "]", text)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", default=str(DEFAULT_DATA),
@@ -77,10 +64,7 @@ def main():
     parser.add_argument("--output", default=str(DEFAULT_OUTPUT), help="fixture to write")
     args = parser.parse_args()
 
-    data = Path(os.path.expanduser(args.data))
-    for sub in (FACES_DIR, FER_DIR):
-        if not (data / sub).is_dir():
-            fail(f"{data / sub} not found (pass --data DIR, the shared data directory)")
+    data = shared_data(args.data, FACES_DIR, FER_DIR)
     try:
         import cv2
         import numpy as np
