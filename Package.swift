@@ -18,10 +18,16 @@ let package = Package(
         .executable(name: "moodwire", targets: ["moodwire"]),
         .library(name: "Classifier", targets: ["Classifier"]),
         .library(name: "Shared", targets: ["Shared"]),
+        .executable(name: "moodwire-broker", targets: ["moodwire-broker"]),
+        .executable(name: "moodwire-ingest", targets: ["moodwire-ingest"]),
+        .executable(name: "moodwire-detector", targets: ["moodwire-detector"]),
+        .executable(name: "moodwire-classifier", targets: ["moodwire-classifier"]),
+        .executable(name: "moodwire-recorder", targets: ["moodwire-recorder"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries, one system-library target each.
@@ -40,6 +46,34 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // No pkgConfig: Debian's libzmq.pc adds Kerberos -isystem flags that SwiftPM refuses; the
+        // header is in /usr/include.
+        .systemLibrary(
+            name: "CZeroMQ",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+
+        // ZeroMQ sockets with typed errors, the broker's proxy devices, and the dedicated-thread
+        // service loop every stage runs in.
+        .target(
+            name: "Messaging",
+            dependencies: [
+                "CZeroMQ",
+                "Shared",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // SQLite connections and prepared statements with typed errors.
+        .target(
+            name: "SQLite",
+            dependencies: ["CSQLite"]
+        ),
 
         // Images, labels, model locations and terminal helpers shared by every stage.
         .target(
@@ -57,6 +91,7 @@ let package = Package(
             dependencies: [
                 "Shared",
                 "COpenBLAS",
+                "Messaging",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: numericSettings
@@ -64,8 +99,44 @@ let package = Package(
         // Viola-Jones face detection with OpenCV's semantics.
         .target(
             name: "Detector",
-            dependencies: ["Shared"],
+            dependencies: [
+                "Shared",
+                "Messaging",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: numericSettings
+        ),
+        // Frame sources (image files, folders, video files through ffmpeg) and the ingest stage.
+        .target(
+            name: "Ingest",
+            dependencies: [
+                "Shared",
+                "Messaging",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The SQLite results store, the recorder stage, and the read-only query and report.
+        .target(
+            name: "Recorder",
+            dependencies: [
+                "Shared",
+                "Messaging",
+                "SQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // `moodwire up`: every stage as a supervised child process on loopback.
+        .target(
+            name: "Supervisor",
+            dependencies: [
+                "Shared",
+                "Messaging",
+                "Recorder",
+                "Ingest",
+                "Detector",
+                "Classifier",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // Detector and classifier in one process: `moodwire analyze`.
         .target(
@@ -84,6 +155,67 @@ let package = Package(
             ]
         ),
 
+        // Flags with environment-variable equivalents and logging set-up for every executable.
+        .target(
+            name: "ServiceCommand",
+            dependencies: [
+                "Messaging",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Executables/ServiceCommand"
+        ),
+        .executableTarget(
+            name: "moodwire-broker",
+            dependencies: [
+                "ServiceCommand", "Shared", "Messaging",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Executables/moodwire-broker"
+        ),
+        .executableTarget(
+            name: "moodwire-ingest",
+            dependencies: [
+                "ServiceCommand", "Shared", "Ingest", "Messaging",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Executables/moodwire-ingest"
+        ),
+        .executableTarget(
+            name: "moodwire-detector",
+            dependencies: [
+                "ServiceCommand", "Shared", "Detector", "Messaging",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Executables/moodwire-detector"
+        ),
+        .executableTarget(
+            name: "moodwire-classifier",
+            dependencies: [
+                "ServiceCommand", "Shared", "Classifier", "Messaging",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Executables/moodwire-classifier"
+        ),
+        .executableTarget(
+            name: "moodwire-recorder",
+            dependencies: [
+                "ServiceCommand", "Shared", "Recorder", "Messaging",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Executables/moodwire-recorder"
+        ),
         .executableTarget(
             name: "moodwire",
             dependencies: [
@@ -92,6 +224,9 @@ let package = Package(
                 "Evaluation",
                 "Analysis",
                 "Detector",
+                "Recorder",
+                "Supervisor",
+                "ServiceCommand",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -101,8 +236,13 @@ let package = Package(
         .testTarget(name: "SharedTests", dependencies: ["Shared"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ClassifierTests", dependencies: ["Classifier", "Shared"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Detector", "Classifier", "Shared"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DetectorTests", dependencies: ["Detector", "Shared"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DetectorTests", dependencies: ["Detector", "Shared", .product(name: "Logging", package: "swift-log")], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Classifier", "Shared"]),
+        .testTarget(name: "MessagingTests", dependencies: ["Messaging", "Shared", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "SQLiteTests", dependencies: ["SQLite"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Shared"]),
+        .testTarget(name: "RecorderTests", dependencies: ["Recorder", "SQLite", "Shared"]),
+        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Messaging", "Shared", .product(name: "Logging", package: "swift-log")]),
     ],
     swiftLanguageModes: [.v6]
 )

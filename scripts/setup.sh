@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 packages=(libzmq3-dev libturbojpeg0-dev libspng-dev libopenblas-dev libsqlite3-dev ffmpeg pkg-config
-          python3 python3-pip python3-h5py python3-numpy opencv-data)
+          python3 python3-pip python3-h5py python3-numpy python3-zmq opencv-data)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -17,6 +17,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 bash scripts/fetch-models.sh
+bash scripts/fetch-samples.sh
 
 echo "setup: building (release)"
 swift build -c release 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Write|Emitting)' || { echo "setup: build failed" >&2; exit 1; }

@@ -10,24 +10,40 @@ public struct ModelStore: Sendable {
 
     /// Folders searched in order.
     public var directories: [String]
+    /// What to run when a file is missing.
+    public var remedy: String
 
-    public init(directories: [String]) {
+    public init(directories: [String],
+                remedy: String = "run scripts/fetch-models.sh (or scripts/setup.sh) to download and convert it") {
         self.directories = directories
+        self.remedy = remedy
     }
 
     /// The standard search order: `$MOODWIRE_MODELS`, then `${XDG_DATA_HOME:-~/.local/share}/moodwire/models`,
     /// then `/usr/local/share/moodwire/models` (container images).
     public static func standard(environment: [String: String]) -> ModelStore {
+        searchOrder(environment: environment, variable: "MOODWIRE_MODELS", folder: "models")
+    }
+
+    /// Where `scripts/fetch-samples.sh` puts the sample inputs: `$MOODWIRE_SAMPLES`, then
+    /// `${XDG_DATA_HOME:-~/.local/share}/moodwire/samples`, then `/usr/local/share/moodwire/samples`.
+    public static func sampleStore(environment: [String: String]) -> ModelStore {
+        var store = searchOrder(environment: environment, variable: "MOODWIRE_SAMPLES", folder: "samples")
+        store.remedy = "run scripts/fetch-samples.sh (or scripts/setup.sh) to download it"
+        return store
+    }
+
+    private static func searchOrder(environment: [String: String], variable: String, folder: String) -> ModelStore {
         var directories: [String] = []
-        if let explicit = environment["MOODWIRE_MODELS"], !explicit.isEmpty {
+        if let explicit = environment[variable], !explicit.isEmpty {
             directories.append(explicit)
         }
         if let data = environment["XDG_DATA_HOME"], !data.isEmpty {
-            directories.append(data + "/moodwire/models")
+            directories.append(data + "/moodwire/" + folder)
         } else if let home = environment["HOME"], !home.isEmpty {
-            directories.append(home + "/.local/share/moodwire/models")
+            directories.append(home + "/.local/share/moodwire/" + folder)
         }
-        directories.append("/usr/local/share/moodwire/models")
+        directories.append("/usr/local/share/moodwire/" + folder)
         return ModelStore(directories: directories)
     }
 
@@ -41,7 +57,7 @@ public struct ModelStore: Sendable {
                 return path
             }
         }
-        throw ModelStoreError(file: file, searched: directories)
+        throw ModelStoreError(file: file, searched: directories, remedy: remedy)
     }
 }
 
@@ -49,9 +65,9 @@ public struct ModelStore: Sendable {
 public struct ModelStoreError: Error, CustomStringConvertible, Sendable {
     public let file: String
     public let searched: [String]
+    public let remedy: String
 
     public var description: String {
-        "model file \(file) not found (looked in \(searched.joined(separator: ", "))); "
-            + "run scripts/fetch-models.sh (or scripts/setup.sh) to download and convert it"
+        "\(file) not found (looked in \(searched.joined(separator: ", "))); \(remedy)"
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ServiceCommand
 import Shared
 
 /// Options shared by the commands that run the classifier.
@@ -37,5 +38,3 @@ struct ModelOptions: ParsableArguments {
         return Logger(label: "moodwire")
     }
 }
-
-extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Logging
+import Messaging
+import ServiceCommand
+
+@main
+struct BrokerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "moodwire-broker",
+        abstract: "Queue devices between ingests, detectors and classifiers.",
+        discussion: """
+        Binds the frame queue (ingests connect to base port + 0, detectors to + 1) and the face queue \
+        (detectors send to + 2, classifiers connect to + 3), so that any number of each can come and go.
+        """
+    )
+
+    @OptionGroup var service: ServiceOptions
+
+    @Option(help: "Messages queued per connected peer and direction (env MOODWIRE_HIGH_WATER_MARK).")
+    var highWaterMark: Int32 = environment("HIGH_WATER_MARK").flatMap(Int32.init) ?? 8
+
+    func run() async throws {
+        let logger = service.bootstrapLogging(label: "moodwire.broker")
+        let broker: BlockingService
+        do {
+            broker = try Broker.service(BrokerConfiguration(endpoints: service.endpoints, highWaterMark: highWaterMark), logger: logger)
+        } catch {
+            throw ServiceRunner.configurationError("\(error)")
+        }
+        logger.info("broker ready", metadata: ["base_port": "\(service.basePort)"])
+        try await ServiceRunner.run([broker], logger: logger)
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceCommand
+import Shared
+import Supervisor
+
+struct Up: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the whole pipeline here: broker, ingest, detectors, classifiers and recorder as separate processes.",
+        discussion: """
+        Every frame of every source is recorded in the SQLite file (--db) with its faces and their \
+        emotion probabilities. When all sources are files, the stack stops once every frame is \
+        recorded and prints a summary; Ctrl-C stops it cleanly at any time (what was received is \
+        committed). A stage that dies is restarted. A frame is identified by its source name and \
+        number, so playing the same file again into the same database records nothing new: name \
+        the source differently (NAME=PATH) to record it again.
+        """
+    )
+
+    @Option(name: .customLong("source"), help: ArgumentHelp("[NAME=]PATH: an image, a folder or glob of images, or a video file (repeatable).", valueName: "source"))
+    var sources: [String] = []
+
+    @Flag(help: "Also play the sample video and photo that set-up installed (Megamind.avi, messi5.jpg).")
+    var samples = false
+
+    @Option(help: "SQLite file the results go to.")
+    var db = "moodwire.db"
+
+    @Option(help: "Detector processes.")
+    var detectors = 1
+
+    @Option(help: "Classifier processes.")
+    var classifiers = 1
+
+    @Option(help: "First of six consecutive loopback ports the stages use.")
+    var basePort = 5550
+
+    @Option(help: "Pace every source at this many frames per second (default: as fast as the pipeline goes).")
+    var fps: Double?
+
+    @Flag(help: "Play the sources again and again (until Ctrl-C).")
+    var loop = false
+
+    @Flag(help: "Keep the stack running after the file sources are recorded.")
+    var keepRunning = false
+
+    @Option(help: "Log level of the stages: trace, debug, info, notice, warning, error.")
+    var logLevel: Logger.Level = .warning
+
+    func validate() throws {
+        guard (1...16).contains(detectors), (1...16).contains(classifiers) else {
+            throw ValidationError("--detectors and --classifiers must be between 1 and 16")
+        }
+        guard (1024...65530).contains(basePort) else { throw ValidationError("--base-port must be between 1024 and 65530") }
+        if let fps, fps <= 0 { throw ValidationError("--fps must be positive") }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "moodwire.up")
+        logger.logLevel = logLevel
+        var allSources = sources
+        if samples {
+            let store = ModelStore.sampleStore(environment: ProcessInfo.processInfo.environment)
+            for file in ["Megamind.avi", "messi5.jpg"] {
+                do {
+                    allSources.append(try store.locate(file))
+                } catch {
+                    throw ValidationError("\(error)")
+                }
+            }
+        }
+        var ingestArguments: [String] = []
+        if let fps { ingestArguments += ["--fps", "\(fps)"] }
+        if loop { ingestArguments.append("--loop") }
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let configuration = StackConfiguration(
+            sources: allSources, databasePath: db, executableDirectory: executable.deletingLastPathComponent().path,
+            detectors: detectors, classifiers: classifiers, basePort: basePort, keepRunning: keepRunning || loop,
+            logLevel: logLevel.rawValue, ingestArguments: ingestArguments, showProgress: isatty(STDERR_FILENO) == 1)
+        let supervisor = try StackSupervisor(configuration: configuration, logger: logger)
+        if allSources.isEmpty {
+            FileHandle.standardError.write(Data("moodwire up: no sources; the stack runs until Ctrl-C\n".utf8))
+        }
+        try await ServiceRunner.run([supervisor.service()], logger: logger, maximumShutdown: .seconds(60))
+        print(StackReport(summary: supervisor.summary, databasePath: db).text())
+        if supervisor.summary.sourceFailed { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,74 @@
+/// What `moodwire up` starts: every stage as its own process on loopback.
+public struct StackConfiguration: Sendable {
+    /// Source specs (`[name=]PATH`) for the ingest; none runs the stack without an ingest.
+    public var sources: [String]
+    /// The SQLite results file.
+    public var databasePath: String
+    /// Where the `moodwire-*` stage executables are (normally beside `moodwire`).
+    public var executableDirectory: String
+    public var detectors: Int
+    public var classifiers: Int
+    /// First of the six consecutive loopback ports the stack uses.
+    public var basePort: Int
+    /// Keep the stack up after every file source is recorded, until Ctrl-C.
+    public var keepRunning: Bool
+    /// Log level of the stages (their logs go to standard error).
+    public var logLevel: String
+    /// Extra flags per stage, e.g. `--fps 25` for the ingest.
+    public var ingestArguments: [String]
+    public var detectorArguments: [String]
+    public var classifierArguments: [String]
+    public var recorderArguments: [String]
+    /// How long each stage may take to stop before it is killed.
+    public var stopTimeout: Duration
+    /// Redraw a status line on standard error (on a terminal).
+    public var showProgress: Bool
+    /// Keep every frame's capture-to-recorded latency in the summary (benchmarks).
+    public var collectLatencies: Bool
+
+    public init(sources: [String], databasePath: String = "moodwire.db", executableDirectory: String,
+                detectors: Int = 1, classifiers: Int = 1, basePort: Int = 5550, keepRunning: Bool = false,
+                logLevel: String = "warning", ingestArguments: [String] = [], detectorArguments: [String] = [],
+                classifierArguments: [String] = [], recorderArguments: [String] = [],
+                stopTimeout: Duration = .seconds(10), showProgress: Bool = false, collectLatencies: Bool = false) {
+        self.sources = sources
+        self.databasePath = databasePath
+        self.executableDirectory = executableDirectory
+        self.detectors = detectors
+        self.classifiers = classifiers
+        self.basePort = basePort
+        self.keepRunning = keepRunning
+        self.logLevel = logLevel
+        self.ingestArguments = ingestArguments
+        self.detectorArguments = detectorArguments
+        self.classifierArguments = classifierArguments
+        self.recorderArguments = recorderArguments
+        self.stopTimeout = stopTimeout
+        self.showProgress = showProgress
+        self.collectLatencies = collectLatencies
+    }
+}
+
+/// What a run of the stack did.
+public struct StackSummary: Sendable {
+    /// Frames and faces acknowledged by the recorder during this run, per source.
+    public var frames: [String: Int] = [:]
+    public var faces: [String: Int] = [:]
+    public var elapsed: Duration = .zero
+    /// Restarts per stage.
+    public var restarts: [String: Int] = [:]
+    /// True when every file source was read to its end and recorded.
+    public var completed = false
+    /// True when the ingest reported that a source failed part-way.
+    public var sourceFailed = false
+    /// Since the start, when the first and the last acknowledgement arrived.
+    public var firstAck: Duration?
+    public var lastAck: Duration?
+    /// Seconds from capture to the recorder's acknowledgement, per frame (with `collectLatencies`).
+    public var latencies: [Double] = []
+    /// Highest resident memory seen per stage process, in bytes (sampled every second).
+    public var peakResidentBytes: [String: Int] = [:]
+
+    public var totalFrames: Int { frames.values.reduce(0, +) }
+    public var totalFaces: Int { faces.values.reduce(0, +) }
+}

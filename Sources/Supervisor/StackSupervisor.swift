@@ -1,0 +1,227 @@
+import Foundation
+import Logging
+import Messaging
+import Shared
+
+/// `moodwire up`: starts broker, recorder, detectors, classifiers and the ingest as child
+/// processes, restarts a stage that dies (with back-off), shows progress from the recorder's
+/// acknowledgements, and stops everything in order: the ingest first (it stops reading and waits
+/// for its frames in flight), then the workers, then the recorder (which commits what it holds),
+/// then the broker.
+public final class StackSupervisor: @unchecked Sendable {
+    public let configuration: StackConfiguration
+    private let logger: Logger
+    private let lock = NSLock()
+    private var lastSummary = StackSummary()
+
+    /// Exit statuses after which a stage is not restarted: usage (64) and configuration (78).
+    static let fatalStatuses: Set<Int32> = [64, 78]
+    /// The ingest's status when a source failed part-way (EX_DATAERR): it is done, not crashed.
+    static let sourceFailedStatus: Int32 = 65
+
+    public init(configuration: StackConfiguration, logger: Logger) throws(SupervisorError) {
+        self.configuration = configuration
+        self.logger = logger
+        for stage in ["broker", "recorder", "detector", "classifier", "ingest"] {
+            let path = Self.executable(stage, in: configuration.executableDirectory)
+            guard FileManager.default.isExecutableFile(atPath: path) else { throw .missingExecutable(path) }
+        }
+    }
+
+    public var summary: StackSummary { lock.withLock { lastSummary } }
+
+    public func service() -> BlockingService {
+        BlockingService(name: "moodwire.supervisor") { stop in
+            try self.run(stop: stop)
+        }
+    }
+
+    /// The PIDs of the running stages by name (tests kill them to see the stack recover).
+    public var processIDs: [String: pid_t] { lock.withLock { runningPIDs } }
+    private var runningPIDs: [String: pid_t] = [:]
+
+    static func executable(_ stage: String, in directory: String) -> String {
+        (directory as NSString).appendingPathComponent("moodwire-\(stage)")
+    }
+
+    /// One supervised stage: how to start it and its current process.
+    private final class Stage {
+        let name: String
+        let executable: String
+        let arguments: [String]
+        var process: ChildProcess?
+        var restartAt: ContinuousClock.Instant?
+        var backoff: Duration = .milliseconds(500)
+        var startedAt = ContinuousClock.now
+        var restarts = 0
+
+        init(name: String, executable: String, arguments: [String]) {
+            self.name = name
+            self.executable = executable
+            self.arguments = arguments
+        }
+    }
+
+    private func makeStages() -> (services: [Stage], workers: [Stage], ingest: Stage?) {
+        let common = ["--base-port", "\(configuration.basePort)", "--log-level", configuration.logLevel]
+        let directory = configuration.executableDirectory
+        func stage(_ name: String, _ kind: String, _ extra: [String]) -> Stage {
+            Stage(name: name, executable: Self.executable(kind, in: directory), arguments: common + extra)
+        }
+        let services = [
+            stage("broker", "broker", []),
+            stage("recorder", "recorder", ["--db", configuration.databasePath] + configuration.recorderArguments),
+        ]
+        var workers: [Stage] = []
+        for index in 1...max(1, configuration.detectors) {
+            workers.append(stage("detector-\(index)", "detector", configuration.detectorArguments))
+        }
+        for index in 1...max(1, configuration.classifiers) {
+            workers.append(stage("classifier-\(index)", "classifier", configuration.classifierArguments))
+        }
+        let ingest = configuration.sources.isEmpty ? nil
+            : stage("ingest", "ingest", configuration.sources.flatMap { ["--source", $0] } + configuration.ingestArguments)
+        return (services, workers, ingest)
+    }
+
+    private func start(_ stage: Stage) throws {
+        stage.process = try ChildProcess(executable: stage.executable, arguments: stage.arguments,
+                                         environment: ProcessInfo.processInfo.environment)
+        stage.startedAt = .now
+        stage.restartAt = nil
+        logger.debug("stage started", metadata: ["stage": "\(stage.name)", "pid": "\(stage.process!.pid)"])
+    }
+
+    /// Runs the stack on the calling thread until the file sources are recorded (unless
+    /// `keepRunning`) or `stop` is requested; then stops every stage in order.
+    public func run(stop: StopSignal) throws {
+        let clock = ContinuousClock()
+        let began = clock.now
+        let (services, workers, ingest) = makeStages()
+        let all = services + workers + (ingest.map { [$0] } ?? [])
+        var summary = StackSummary()
+        defer {
+            sampleMemory(all, into: &summary)
+            shutDown(ingest: ingest, workers: workers, services: services)
+            summary.elapsed = clock.now - began
+            summary.restarts = Dictionary(uniqueKeysWithValues: all.filter { $0.restarts > 0 }.map { ($0.name, $0.restarts) })
+            if configuration.showProgress { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+            lock.withLock { lastSummary = summary }
+        }
+        let context = ZMQContext()
+        let acks = try ZMQSocket(context, .subscribe, highWaterMark: 100_000, lingerMilliseconds: 0)
+        try acks.connect(PipelineEndpoints(basePort: configuration.basePort).connect(.acks))
+        for stage in all { try start(stage) }
+        sampleMemory(all, into: &summary)
+
+        var ingestDone = ingest == nil
+        var lastDraw = clock.now - .seconds(10)
+        var lastLog = clock.now
+        var lastSample = clock.now
+        var framesAtLastDraw = 0
+        var rate = 0.0
+        while !stop.isRequested {
+            while let parts = try acks.receive(timeoutMilliseconds: 100) {
+                guard let ack = try? AckMessage(parts: parts) else { continue }
+                summary.frames[ack.header.source, default: 0] += 1
+                summary.faces[ack.header.source, default: 0] += ack.header.faceCount
+                let sinceStart = clock.now - began
+                if summary.firstAck == nil { summary.firstAck = sinceStart }
+                summary.lastAck = sinceStart
+                if configuration.collectLatencies {
+                    summary.latencies.append(Date().timeIntervalSince1970 - Double(ack.header.capturedAt) / 1e6)
+                }
+                if clock.now - lastDraw >= .milliseconds(250) { break }
+            }
+            for stage in all {
+                guard let process = stage.process, !process.isRunning, let status = process.exit else {
+                    if let due = stage.restartAt, clock.now >= due {
+                        stage.restarts += 1
+                        logger.notice("restarting stage", metadata: ["stage": "\(stage.name)", "restart": "\(stage.restarts)"])
+                        try start(stage)
+                    }
+                    continue
+                }
+                stage.process = nil
+                if case .exited(let code) = status, Self.fatalStatuses.contains(code) {
+                    throw SupervisorError.stageMisconfigured(stage: stage.name, status: status.description)
+                }
+                if stage === ingest, case .exited(let code) = status, code == 0 || code == Self.sourceFailedStatus {
+                    ingestDone = true
+                    summary.sourceFailed = code == Self.sourceFailedStatus
+                    continue
+                }
+                // A crash: restart after a back-off that doubles while the stage keeps dying young.
+                if clock.now - stage.startedAt > .seconds(30) { stage.backoff = .milliseconds(500) }
+                logger.warning("stage died; restarting", metadata: ["stage": "\(stage.name)", "status": "\(status)",
+                                                                    "in": "\(stage.backoff)"])
+                stage.restartAt = clock.now + stage.backoff
+                stage.backoff = min(stage.backoff * 2, .seconds(8))
+            }
+            let now = clock.now
+            if now - lastSample >= .seconds(1) {
+                lastSample = now
+                sampleMemory(all, into: &summary)
+            }
+            if now - lastDraw >= .milliseconds(250) {
+                let seconds = Double((now - lastDraw).components.attoseconds) / 1e18 + Double((now - lastDraw).components.seconds)
+                let instant = Double(summary.totalFrames - framesAtLastDraw) / max(seconds, 1e-3)
+                rate = rate == 0 ? instant : 0.7 * rate + 0.3 * instant
+                framesAtLastDraw = summary.totalFrames
+                lastDraw = now
+                let line = Self.statusLine(summary: summary, rate: rate, elapsed: now - began)
+                if configuration.showProgress {
+                    FileHandle.standardError.write(Data("\r\u{1B}[2K\(line)".utf8))
+                } else if now - lastLog >= .seconds(10) {
+                    logger.info("\(line)")
+                    lastLog = now
+                }
+            }
+            if ingestDone && ingest != nil && !configuration.keepRunning {
+                summary.completed = !summary.sourceFailed
+                return
+            }
+        }
+    }
+
+    /// Records each running stage's peak resident memory (VmHWM) and publishes the PIDs.
+    private func sampleMemory(_ stages: [Stage], into summary: inout StackSummary) {
+        var pids: [String: pid_t] = [:]
+        for stage in stages {
+            guard let process = stage.process, process.isRunning else { continue }
+            pids[stage.name] = process.pid
+            if let bytes = Self.peakResidentBytes(of: process.pid) {
+                summary.peakResidentBytes[stage.name] = max(summary.peakResidentBytes[stage.name] ?? 0, bytes)
+            }
+        }
+        lock.withLock { runningPIDs = pids }
+    }
+
+    /// VmHWM from /proc: the most memory the process has had resident.
+    static func peakResidentBytes(of pid: pid_t) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return nil }
+        return kilobytes * 1024
+    }
+
+    static func statusLine(summary: StackSummary, rate: Double, elapsed: Duration) -> String {
+        let seconds = Int(elapsed.components.seconds)
+        return "frames \(summary.totalFrames) · faces \(summary.totalFaces) · "
+            + String(format: "%.1f frames/s", rate) + String(format: " · %d:%02d", seconds / 60, seconds % 60)
+    }
+
+    private func shutDown(ingest: Stage?, workers: [Stage], services: [Stage]) {
+        let timeout = configuration.stopTimeout
+        ingest?.process?.stop(timeout: timeout)
+        stopTogether(workers, timeout: timeout)
+        // The recorder commits what it received; then the broker can go.
+        stopTogether(services.filter { $0.name == "recorder" }, timeout: timeout)
+        stopTogether(services.filter { $0.name != "recorder" }, timeout: timeout)
+    }
+
+    private func stopTogether(_ stages: [Stage], timeout: Duration) {
+        for stage in stages { stage.process?.send(SIGTERM) }
+        for stage in stages { stage.process?.stop(timeout: timeout) }
+    }
+}

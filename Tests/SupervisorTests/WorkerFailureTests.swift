@@ -1,0 +1,63 @@
+import Foundation
+import Logging
+import Messaging
+import Testing
+@testable import Supervisor
+
+/// Two detectors and two classifiers; one classifier is killed mid-stream and the supervisor
+/// restarts it. Frames it held are re-sent by the ingest after the acknowledgement timeout, and
+/// the recorder keeps each frame once.
+@Suite("Worker failure", .serialized,
+       .enabled(if: StackTestSupport.ready || StackTestSupport.inCI, StackTestSupport.skipMessage))
+struct WorkerFailureTests {
+    @Test func killedClassifierLosesNoFrameAndDuplicatesNone() throws {
+        let directory = try StackTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let frameCount = 200
+        let video = directory + "/clip.avi"
+        try StackTestSupport.makeVideo(from: StackTestSupport.facePhotos[4], frames: frameCount, to: video)
+        let database = directory + "/results.db"
+        let configuration = StackConfiguration(
+            sources: ["clip=\(video)"], databasePath: database, executableDirectory: StackTestSupport.binDirectory,
+            detectors: 2, classifiers: 2, basePort: StackTestSupport.basePort(),
+            ingestArguments: ["--ack-timeout", "2"])
+        let supervisor = try StackSupervisor(configuration: configuration, logger: Logger(label: "test"))
+        let finished = DispatchSemaphore(value: 0)
+        let stop = StopSignal()
+        Thread {
+            do { try supervisor.run(stop: stop) } catch { Issue.record("stack failed: \(error)") }
+            finished.signal()
+        }.start()
+
+        // Wait until results flow, then kill a classifier that is holding work.
+        let deadline = ContinuousClock.now + .seconds(60)
+        var recorded = 0
+        while recorded < 20 && ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.1)
+            recorded = (try? StackTestSupport.query(database, "SELECT count(*) AS n FROM frames", in: directory).first?["n"] as? Int) ?? 0
+        }
+        #expect(recorded >= 20 && recorded < frameCount, "kill must land mid-stream (recorded \(recorded))")
+        let victim = try #require(supervisor.processIDs["classifier-1"])
+        kill(victim, SIGKILL)
+
+        if finished.wait(timeout: .now() + 180) == .timedOut {
+            stop.request()
+            finished.wait()
+            Issue.record("the stack did not finish")
+        }
+        let summary = supervisor.summary
+        #expect(summary.completed)
+        #expect(summary.restarts["classifier-1"] == 1)
+
+        let rows = try StackTestSupport.query(database, """
+            SELECT count(*) AS n, count(DISTINCT seq) AS distinct_seq, min(seq) AS first, max(seq) AS last,
+                   sum(face_count) AS faces, (SELECT count(*) FROM faces) AS face_rows FROM frames WHERE source = 'clip'
+            """, in: directory)
+        let row = try #require(rows.first)
+        #expect(row["n"] as? Int == frameCount)
+        #expect(row["distinct_seq"] as? Int == frameCount)
+        #expect(row["first"] as? Int == 0 && row["last"] as? Int == frameCount - 1)
+        #expect(row["faces"] as? Int == row["face_rows"] as? Int)
+        #expect(row["faces"] as? Int ?? 0 >= frameCount)
+    }
+}
