@@ -225,6 +225,7 @@ let package = Package(
                 "Analysis",
                 "Detector",
                 "Recorder",
+                "Ingest",
                 "Supervisor",
                 "ServiceCommand",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -25,12 +25,15 @@ public struct StackConfiguration: Sendable {
     public var showProgress: Bool
     /// Keep every frame's capture-to-recorded latency in the summary (benchmarks).
     public var collectLatencies: Bool
+    /// Frames the sources hold in one pass, when known, for the progress line.
+    public var expectedFrames: Int?
 
     public init(sources: [String], databasePath: String = "moodwire.db", executableDirectory: String,
                 detectors: Int = 1, classifiers: Int = 1, basePort: Int = 5550, keepRunning: Bool = false,
                 logLevel: String = "warning", ingestArguments: [String] = [], detectorArguments: [String] = [],
                 classifierArguments: [String] = [], recorderArguments: [String] = [],
-                stopTimeout: Duration = .seconds(10), showProgress: Bool = false, collectLatencies: Bool = false) {
+                stopTimeout: Duration = .seconds(10), showProgress: Bool = false, collectLatencies: Bool = false,
+                expectedFrames: Int? = nil) {
         self.sources = sources
         self.databasePath = databasePath
         self.executableDirectory = executableDirectory
@@ -46,6 +49,7 @@ public struct StackConfiguration: Sendable {
         self.stopTimeout = stopTimeout
         self.showProgress = showProgress
         self.collectLatencies = collectLatencies
+        self.expectedFrames = expectedFrames
     }
 }
 

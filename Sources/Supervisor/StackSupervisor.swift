@@ -169,7 +169,7 @@ public final class StackSupervisor: @unchecked Sendable {
                 rate = rate == 0 ? instant : 0.7 * rate + 0.3 * instant
                 framesAtLastDraw = summary.totalFrames
                 lastDraw = now
-                let line = Self.statusLine(summary: summary, rate: rate, elapsed: now - began)
+                let line = Self.statusLine(summary: summary, expected: configuration.expectedFrames, rate: rate, elapsed: now - began)
                 if configuration.showProgress {
                     FileHandle.standardError.write(Data("\r\u{1B}[2K\(line)".utf8))
                 } else if now - lastLog >= .seconds(10) {
@@ -205,9 +205,10 @@ public final class StackSupervisor: @unchecked Sendable {
         return kilobytes * 1024
     }
 
-    static func statusLine(summary: StackSummary, rate: Double, elapsed: Duration) -> String {
+    static func statusLine(summary: StackSummary, expected: Int?, rate: Double, elapsed: Duration) -> String {
         let seconds = Int(elapsed.components.seconds)
-        return "frames \(summary.totalFrames) · faces \(summary.totalFaces) · "
+        let frames = expected.map { "\(summary.totalFrames)/\($0) (\(100 * summary.totalFrames / max($0, 1))%)" } ?? "\(summary.totalFrames)"
+        return "recorded frames \(frames) · faces \(summary.totalFaces) · "
             + String(format: "%.1f frames/s", rate) + String(format: " · %d:%02d", seconds / 60, seconds % 60)
     }
 

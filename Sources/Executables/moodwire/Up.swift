@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Ingest
 import Logging
 import ServiceCommand
 import Shared
@@ -66,9 +67,20 @@ struct Up: AsyncParsableCommand {
                 do {
                     allSources.append(try store.locate(file))
                 } catch {
-                    throw ValidationError("\(error)")
+                    throw CommandError("\(error)")
                 }
             }
+        }
+        // Every source is checked here, so a bad path is reported before anything starts.
+        var expectedFrames: Int? = 0
+        do {
+            for spec in SourceSpec.uniqueNames(try allSources.map { try SourceSpec.parse($0) }) {
+                let source = try spec.open(logger: logger)
+                expectedFrames = expectedFrames.flatMap { total in source.expectedFrameCount.map { total + $0 } }
+                source.close()
+            }
+        } catch {
+            throw CommandError("\(error)")
         }
         var ingestArguments: [String] = []
         if let fps { ingestArguments += ["--fps", "\(fps)"] }
@@ -77,7 +89,8 @@ struct Up: AsyncParsableCommand {
         let configuration = StackConfiguration(
             sources: allSources, databasePath: db, executableDirectory: executable.deletingLastPathComponent().path,
             detectors: detectors, classifiers: classifiers, basePort: basePort, keepRunning: keepRunning || loop,
-            logLevel: logLevel.rawValue, ingestArguments: ingestArguments, showProgress: isatty(STDERR_FILENO) == 1)
+            logLevel: logLevel.rawValue, ingestArguments: ingestArguments, showProgress: isatty(STDERR_FILENO) == 1,
+            expectedFrames: loop || allSources.isEmpty ? nil : expectedFrames)
         let supervisor = try StackSupervisor(configuration: configuration, logger: logger)
         if allSources.isEmpty {
             FileHandle.standardError.write(Data("moodwire up: no sources; the stack runs until Ctrl-C\n".utf8))
