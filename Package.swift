@@ -23,11 +23,13 @@ let package = Package(
         .executable(name: "moodwire-detector", targets: ["moodwire-detector"]),
         .executable(name: "moodwire-classifier", targets: ["moodwire-classifier"]),
         .executable(name: "moodwire-recorder", targets: ["moodwire-recorder"]),
+        .executable(name: "moodwire-web", targets: ["moodwire-web"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // C libraries, one system-library target each.
@@ -125,6 +127,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The web service: upload page and JSON API through the pipeline, live view, history.
+        .target(
+            name: "Web",
+            dependencies: [
+                "Shared",
+                "Messaging",
+                "Analysis",
+                "Classifier",
+                "Recorder",
+                "SQLite",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Assets")]
+        ),
         // `moodwire up`: every stage as a supervised child process on loopback.
         .target(
             name: "Supervisor",
@@ -217,6 +235,16 @@ let package = Package(
             path: "Sources/Executables/moodwire-recorder"
         ),
         .executableTarget(
+            name: "moodwire-web",
+            dependencies: [
+                "ServiceCommand", "Shared", "Web", "Messaging",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Executables/moodwire-web"
+        ),
+        .executableTarget(
             name: "moodwire",
             dependencies: [
                 "Shared",
@@ -243,7 +271,11 @@ let package = Package(
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Shared"]),
         .testTarget(name: "RecorderTests", dependencies: ["Recorder", "SQLite", "Shared"]),
-        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Messaging", "Shared", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "WebTests", dependencies: ["Web", "Shared", "Messaging", "Recorder", .product(name: "Logging", package: "swift-log"),
+                                                 .product(name: "Hummingbird", package: "hummingbird"),
+                                                 .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Messaging", "Shared", .product(name: "Logging", package: "swift-log")],
+                    exclude: ["Browser"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -6,15 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 packages=(libzmq3-dev libturbojpeg0-dev libspng-dev libopenblas-dev libsqlite3-dev ffmpeg pkg-config
           python3 python3-pip python3-h5py python3-numpy python3-zmq opencv-data)
-missing=()
-for package in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "setup: installing ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bash scripts/apt-install.sh "${packages[@]}"
 
 bash scripts/fetch-models.sh
 bash scripts/fetch-samples.sh

@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
+# The browser tests drive the web pages in headless Chromium; only the tests need it.
+bash scripts/apt-install.sh chromium chromium-driver python3-selenium
 swift test -c release -Xswiftc -enable-testing "$@"

@@ -27,13 +27,15 @@ public struct StackConfiguration: Sendable {
     public var collectLatencies: Bool
     /// Frames the sources hold in one pass, when known, for the progress line.
     public var expectedFrames: Int?
+    /// Port of the web service on loopback; nil runs the stack without it.
+    public var webPort: Int?
 
     public init(sources: [String], databasePath: String = "moodwire.db", executableDirectory: String,
                 detectors: Int = 1, classifiers: Int = 1, basePort: Int = 5550, keepRunning: Bool = false,
                 logLevel: String = "warning", ingestArguments: [String] = [], detectorArguments: [String] = [],
                 classifierArguments: [String] = [], recorderArguments: [String] = [],
                 stopTimeout: Duration = .seconds(10), showProgress: Bool = false, collectLatencies: Bool = false,
-                expectedFrames: Int? = nil) {
+                expectedFrames: Int? = nil, webPort: Int? = nil) {
         self.sources = sources
         self.databasePath = databasePath
         self.executableDirectory = executableDirectory
@@ -50,6 +52,7 @@ public struct StackConfiguration: Sendable {
         self.showProgress = showProgress
         self.collectLatencies = collectLatencies
         self.expectedFrames = expectedFrames
+        self.webPort = webPort
     }
 }
 

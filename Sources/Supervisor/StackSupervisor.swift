@@ -22,7 +22,7 @@ public final class StackSupervisor: @unchecked Sendable {
     public init(configuration: StackConfiguration, logger: Logger) throws(SupervisorError) {
         self.configuration = configuration
         self.logger = logger
-        for stage in ["broker", "recorder", "detector", "classifier", "ingest"] {
+        for stage in ["broker", "recorder", "detector", "classifier", "ingest"] + (configuration.webPort == nil ? [] : ["web"]) {
             let path = Self.executable(stage, in: configuration.executableDirectory)
             guard FileManager.default.isExecutableFile(atPath: path) else { throw .missingExecutable(path) }
         }
@@ -78,6 +78,9 @@ public final class StackSupervisor: @unchecked Sendable {
         }
         for index in 1...max(1, configuration.classifiers) {
             workers.append(stage("classifier-\(index)", "classifier", configuration.classifierArguments))
+        }
+        if let webPort = configuration.webPort {
+            workers.append(stage("web", "web", ["--web-port", "\(webPort)", "--db", configuration.databasePath]))
         }
         let ingest = configuration.sources.isEmpty ? nil
             : stage("ingest", "ingest", configuration.sources.flatMap { ["--source", $0] } + configuration.ingestArguments)

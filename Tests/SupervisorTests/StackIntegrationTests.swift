@@ -20,7 +20,7 @@ struct StackIntegrationTests {
 
         let up = try StackTestSupport.run("moodwire", [
             "up", "--source", "faces=\(StackTestSupport.sharedData)/faces", "--source", video, "--db", database,
-            "--base-port", "\(StackTestSupport.basePort())",
+            "--base-port", "\(StackTestSupport.basePort())", "--no-web",
         ], in: directory)
         #expect(up.status == 0, "moodwire up failed: \(up.stderr)")
         #expect(up.stdout.contains("Recorded \(photos.count + 12) frames"), "summary: \(up.stdout)")
@@ -72,7 +72,7 @@ struct StackIntegrationTests {
         // Playing the same sources into the same database adds nothing.
         let again = try StackTestSupport.run("moodwire", [
             "up", "--source", "faces=\(StackTestSupport.sharedData)/faces", "--db", database,
-            "--base-port", "\(StackTestSupport.basePort())",
+            "--base-port", "\(StackTestSupport.basePort())", "--no-web",
         ], in: directory)
         #expect(again.status == 0, "second run failed: \(again.stderr)")
         let count = try StackTestSupport.query(database, "SELECT count(*) AS n FROM frames", in: directory)
@@ -84,7 +84,8 @@ struct StackIntegrationTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let database = directory + "/results.db"
         let port = StackTestSupport.basePort()
-        let (up, _, upErrors) = try StackTestSupport.start("moodwire", ["up", "--db", database, "--base-port", "\(port)"], in: directory)
+        let (up, _, upErrors) = try StackTestSupport.start("moodwire", ["up", "--db", database, "--base-port", "\(port)", "--no-web"],
+                                                          in: directory)
         defer { if up.isRunning { kill(up.processIdentifier, SIGKILL) } }
         // Malformed messages first, into the stages' own queues: each is counted and dropped, and
         // the stages carry on with the good frames that follow.

@@ -46,6 +46,12 @@ struct Up: AsyncParsableCommand {
     @Flag(help: "Keep the stack running after the file sources are recorded.")
     var keepRunning = false
 
+    @Option(help: "Port of the web page and API on loopback (http://127.0.0.1:PORT/).")
+    var webPort = 8080
+
+    @Flag(help: "Run the stack without the web service.")
+    var noWeb = false
+
     @Option(help: "Log level of the stages: trace, debug, info, notice, warning, error.")
     var logLevel: Logger.Level = .warning
 
@@ -54,6 +60,7 @@ struct Up: AsyncParsableCommand {
             throw ValidationError("--detectors and --classifiers must be between 1 and 16")
         }
         guard (1024...65530).contains(basePort) else { throw ValidationError("--base-port must be between 1024 and 65530") }
+        guard (1...65535).contains(webPort) else { throw ValidationError("--web-port must be between 1 and 65535") }
         if let fps, fps <= 0 { throw ValidationError("--fps must be positive") }
     }
 
@@ -90,8 +97,11 @@ struct Up: AsyncParsableCommand {
             sources: allSources, databasePath: db, executableDirectory: executable.deletingLastPathComponent().path,
             detectors: detectors, classifiers: classifiers, basePort: basePort, keepRunning: keepRunning || loop,
             logLevel: logLevel.rawValue, ingestArguments: ingestArguments, showProgress: isatty(STDERR_FILENO) == 1,
-            expectedFrames: loop || allSources.isEmpty ? nil : expectedFrames)
+            expectedFrames: loop || allSources.isEmpty ? nil : expectedFrames, webPort: noWeb ? nil : webPort)
         let supervisor = try StackSupervisor(configuration: configuration, logger: logger)
+        if !noWeb {
+            FileHandle.standardError.write(Data("moodwire up: web page at http://127.0.0.1:\(webPort)/\n".utf8))
+        }
         if allSources.isEmpty {
             FileHandle.standardError.write(Data("moodwire up: no sources; the stack runs until Ctrl-C\n".utf8))
         }

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+@testable import Web
+
+@Suite("Upload decoding")
+struct UploadDecoderTests {
+    let decoder = UploadDecoder(maxPixels: 50_000_000)
+
+    /// A real 2x2 PNG made with the project's fixtures' tool of choice: bytes written out here.
+    static let png: [UInt8] = {
+        let base64 = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAAAAABX3VL4AAAAEUlEQVR4nGNgYGD4z8DAwMAAAAwAAf8fKJM6AAAAAElFTkSuQmCC"
+        return [UInt8](Data(base64Encoded: base64)!)
+    }()
+
+    @Test func rawImageBody() throws {
+        let upload = try decoder.decode(body: Self.png, contentType: "image/png")
+        #expect(upload.image == Self.png && upload.width == 2 && upload.height == 2)
+    }
+
+    @Test func jsonWithBase64OrDataURL() throws {
+        let plain = Data(Self.png).base64EncodedString()
+        for text in [plain, "data:image/png;base64," + plain, String(plain.prefix(20)) + "\n" + plain.dropFirst(20),
+                     plain.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")] {
+            let body = try JSONSerialization.data(withJSONObject: ["image": text])
+            #expect(try decoder.decode(body: [UInt8](body), contentType: "application/json; charset=utf-8").image == Self.png)
+        }
+    }
+
+    @Test func multipartFormData() throws {
+        let boundary = "XyZ123"
+        var body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n".utf8)
+        body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n".utf8)
+        body += Self.png + Array("\r\n--\(boundary)--\r\n".utf8)
+        let upload = try decoder.decode(body: body, contentType: "multipart/form-data; boundary=\(boundary)")
+        #expect(upload.image == Self.png)
+    }
+
+    @Test(arguments: [
+        ([UInt8](), "image/png", 400),
+        (Array("{\"image\": \"!!!\"}".utf8), "application/json", 400),
+        (Array("{\"picture\": \"abc\"}".utf8), "application/json", 400),
+        (Array("not json".utf8), "application/json", 400),
+        (Array("{\"image\": \"data:image/png,abc\"}".utf8), "application/json", 400),
+        (Array("hello".utf8), "image/jpeg", 415),
+        (Array("hello".utf8), "text/plain", 415),
+        ([0xFF, 0xD8, 0xFF, 0xE0, 0, 16, 0x4A, 0x46], "image/jpeg", 422),
+        (Array("--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n--b--".utf8), "multipart/form-data; boundary=b", 400),
+    ])
+    func badInputIsRefusedWithItsStatus(body: [UInt8], contentType: String, status: Int) {
+        let error = #expect(throws: APIError.self) { try decoder.decode(body: body, contentType: contentType) }
+        #expect(error?.status.code == status, "\(error?.message ?? "")")
+    }
+
+    @Test func imagesOverThePixelLimitAreRefused() {
+        let small = UploadDecoder(maxPixels: 3)
+        let error = #expect(throws: APIError.self) { try small.decode(body: Self.png, contentType: "image/png") }
+        #expect(error?.status == .contentTooLarge)
+    }
+}
