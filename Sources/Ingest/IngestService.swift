@@ -21,11 +21,18 @@ public struct IngestServiceConfiguration: Sendable {
     public var drainTimeout: Duration
     /// Frames queued toward the broker.
     public var highWaterMark: Int32
+    /// The broker's preview feed (connect, PUB): a frame at most this often per source goes to live
+    /// viewers; nil sends none. The feed carries nothing while nobody watches.
+    public var previews: String
+    public var previewInterval: Duration?
 
     public init(endpoints: PipelineEndpoints = PipelineEndpoints(), window: Int = 32, ackTimeout: Duration = .seconds(15),
-                framesPerSecond: Double? = nil, drainTimeout: Duration = .seconds(5), highWaterMark: Int32 = 8) {
+                framesPerSecond: Double? = nil, drainTimeout: Duration = .seconds(5), highWaterMark: Int32 = 8,
+                previewInterval: Duration? = .milliseconds(500)) {
         frames = endpoints.connect(.framesIn)
         acks = endpoints.connect(.acks)
+        previews = endpoints.connect(.previewsIn)
+        self.previewInterval = previewInterval
         self.window = window
         self.ackTimeout = ackTimeout
         self.framesPerSecond = framesPerSecond

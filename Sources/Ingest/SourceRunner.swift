@@ -10,6 +10,8 @@ final class SourceRunner {
     private let logger: Logger
     private let output: ZMQSocket?
     private let acks: ZMQSocket?
+    private let previews: ZMQSocket?
+    private var lastPreview: ContinuousClock.Instant?
     private let setupError: String?
     private var inFlight: [UInt64: (parts: [[UInt8]], sentAt: ContinuousClock.Instant)] = [:]
     private var outcome: IngestOutcome
@@ -28,12 +30,20 @@ final class SourceRunner {
             let acks = try ZMQSocket(context, .subscribe, highWaterMark: 100_000, lingerMilliseconds: 0)
             try output.connect(configuration.frames)
             try acks.connect(configuration.acks)
+            var previews: ZMQSocket?
+            if configuration.previewInterval != nil {
+                let socket = try ZMQSocket(context, .publish, highWaterMark: 2, lingerMilliseconds: 0)
+                try socket.connect(configuration.previews)
+                previews = socket
+            }
             self.output = output
             self.acks = acks
+            self.previews = previews
             setupError = nil
         } catch {
             output = nil
             acks = nil
+            previews = nil
             setupError = "\(error)"
         }
     }
@@ -106,6 +116,16 @@ final class SourceRunner {
             if stop.isRequested { return }
         }
         inFlight[frame.seq] = (parts, ContinuousClock.now)
+        try publishPreview(header: header, image: frame.image)
+    }
+
+    /// Offers the frame to live viewers if the last preview is old enough; never waits.
+    private func publishPreview(header: FrameHeader, image: [UInt8]) throws(ZMQError) {
+        guard let previews, let interval = configuration.previewInterval else { return }
+        let now = ContinuousClock.now
+        if let lastPreview, now - lastPreview < interval { return }
+        lastPreview = now
+        try previews.send(FrameMessage(header: header, image: image, kind: .preview).parts, timeoutMilliseconds: 0)
     }
 
     private func receiveAcks(_ acks: ZMQSocket, waitingUpTo wait: Duration) throws(ZMQError) {

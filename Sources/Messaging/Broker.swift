@@ -2,11 +2,12 @@ import CZeroMQ
 import Foundation
 import Logging
 
-/// The broker's queue devices: N ingests to M detectors and N detectors to M classifiers, so that
-/// workers can be added or restarted without reconfiguring anything else. Each device is a
-/// `zmq_proxy` between a PULL socket that producers connect to and a PUSH socket that workers
-/// connect to; PUSH hands each message to the next worker with room, and the high-water marks
-/// bound what waits in the broker.
+/// The broker's devices: N ingests to M detectors and N detectors to M classifiers, so that
+/// workers can be added or restarted without reconfiguring anything else, and the preview feed
+/// from ingests to live viewers. Each queue is a `zmq_proxy` between a PULL socket that producers
+/// connect to and a PUSH socket that workers connect to; PUSH hands each message to the next worker
+/// with room, and the high-water marks bound what waits in the broker. The feed is a proxy between
+/// XSUB and XPUB, which also carries the viewers' subscriptions up to the ingests.
 public struct BrokerConfiguration: Sendable {
     /// Ingests connect here (PULL).
     public var framesIn: String
@@ -16,6 +17,11 @@ public struct BrokerConfiguration: Sendable {
     public var facesIn: String
     /// Classifiers connect here (PUSH).
     public var facesOut: String
+    /// Ingests publish previews here (XSUB).
+    public var previewsIn: String
+    /// Live viewers subscribe here (XPUB); subscriptions travel upstream, so ingests send no
+    /// preview while nobody watches.
+    public var previewsOut: String
     /// Messages held per connected peer and direction.
     public var highWaterMark: Int32
 
@@ -24,6 +30,8 @@ public struct BrokerConfiguration: Sendable {
         framesOut = endpoints.bind(.framesOut)
         facesIn = endpoints.bind(.facesIn)
         facesOut = endpoints.bind(.facesOut)
+        previewsIn = endpoints.bind(.previewsIn)
+        previewsOut = endpoints.bind(.previewsOut)
         self.highWaterMark = highWaterMark
     }
 }
@@ -37,45 +45,61 @@ public enum Broker {
                                      highWaterMark: configuration.highWaterMark)
         let faces = try ProxyDevice(context: context, frontend: configuration.facesIn, backend: configuration.facesOut,
                                     highWaterMark: configuration.highWaterMark)
+        let previews = try ProxyDevice(context: context, frontend: configuration.previewsIn, backend: configuration.previewsOut,
+                                       highWaterMark: configuration.highWaterMark, kinds: (.xsubscribe, .xpublish))
         logger.debug("devices bound", metadata: ["frames_in": "\(configuration.framesIn)", "frames_out": "\(configuration.framesOut)",
                                                  "faces_in": "\(configuration.facesIn)", "faces_out": "\(configuration.facesOut)"])
         return BlockingService(name: "moodwire.broker", interrupt: { context.shutdown() }) { _ in
-            let facesDone = DispatchSemaphore(value: 0)
-            let facesFailure = Handover(FailureBox())
-            let thread = Thread {
-                do throws(ZMQError) { try faces.run() } catch { facesFailure.value.error = error }
-                facesDone.signal()
+            // One thread per further device; the service's own thread runs the frames device.
+            let others = [("moodwire.broker.faces", faces), ("moodwire.broker.previews", previews)]
+            let done = DispatchGroup()
+            let failures = FailureBox()
+            for (name, device) in others {
+                done.enter()
+                let thread = Thread {
+                    do throws(ZMQError) { try device.run() } catch {
+                        failures.record(error)
+                        context.shutdown()
+                    }
+                    done.leave()
+                }
+                thread.name = name
+                thread.start()
             }
-            thread.name = "moodwire.broker.faces"
-            thread.start()
             var framesFailure: ZMQError?
             do throws(ZMQError) {
                 try frames.run()
             } catch {
-                // One device failing stops the other too, so the broker ends as a whole.
+                // One device failing stops the others too, so the broker ends as a whole.
                 framesFailure = error
                 context.shutdown()
             }
-            facesDone.wait()
-            if let error = framesFailure ?? facesFailure.value.error { throw error }
+            done.wait()
+            if let error = framesFailure ?? failures.first { throw error }
         }
     }
 }
 
-/// The error of the device that runs on the second thread.
-private final class FailureBox {
-    var error: ZMQError?
+/// The first error of the devices that run on their own threads.
+private final class FailureBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var errors: [ZMQError] = []
+
+    func record(_ error: ZMQError) { lock.withLock { errors.append(error) } }
+
+    var first: ZMQError? { lock.withLock { errors.first } }
 }
 
-/// One PULL → PUSH proxy. Its sockets are created on the caller's thread and from then on used
+/// One PULL → PUSH (or XSUB → XPUB) proxy. Its sockets are created on the caller's thread and from then on used
 /// only by the thread that runs the proxy, which is the zguide's hand-over rule.
 final class ProxyDevice: @unchecked Sendable {
     private let frontend: ZMQSocket
     private let backend: ZMQSocket
 
-    init(context: ZMQContext, frontend frontendAddress: String, backend backendAddress: String, highWaterMark: Int32) throws(ZMQError) {
-        frontend = try ZMQSocket(context, .pull, highWaterMark: highWaterMark, lingerMilliseconds: 0)
-        backend = try ZMQSocket(context, .push, highWaterMark: highWaterMark, lingerMilliseconds: 0)
+    init(context: ZMQContext, frontend frontendAddress: String, backend backendAddress: String, highWaterMark: Int32,
+         kinds: (ZMQSocket.Kind, ZMQSocket.Kind) = (.pull, .push)) throws(ZMQError) {
+        frontend = try ZMQSocket(context, kinds.0, highWaterMark: highWaterMark, lingerMilliseconds: 0)
+        backend = try ZMQSocket(context, kinds.1, highWaterMark: highWaterMark, lingerMilliseconds: 0)
         try frontend.bind(frontendAddress)
         try backend.bind(backendAddress)
     }

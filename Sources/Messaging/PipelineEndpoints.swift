@@ -8,7 +8,8 @@ public struct PipelineEndpoints: Sendable, Equatable {
     public var recorderHost: String
     /// Interface the binding side listens on (0.0.0.0 in containers).
     public var bindHost: String
-    /// First of the six ports: frames in, frames out, faces in, faces out, results, acks.
+    /// First of the eight ports: frames in, frames out, faces in, faces out, results, acks, previews
+    /// in, previews out.
     public var basePort: Int
 
     public init(brokerHost: String = "127.0.0.1", recorderHost: String = "127.0.0.1", bindHost: String = "127.0.0.1",
@@ -32,6 +33,10 @@ public struct PipelineEndpoints: Sendable, Equatable {
         case results = 4
         /// recorder PUB → ingest and supervisor SUB
         case acks = 5
+        /// broker XSUB ← ingest PUB (frames for live viewers)
+        case previewsIn = 6
+        /// broker XPUB → web SUB
+        case previewsOut = 7
 
         var boundByRecorder: Bool { self == .results || self == .acks }
     }

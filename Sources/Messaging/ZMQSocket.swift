@@ -5,7 +5,7 @@ import Foundation
 /// Every socket gets a short LINGER, so closing never hangs on unsent messages.
 public final class ZMQSocket {
     public enum Kind: Sendable {
-        case push, pull, publish, subscribe, pair
+        case push, pull, publish, subscribe, pair, xpublish, xsubscribe
 
         var rawValue: Int32 {
             switch self {
@@ -14,6 +14,8 @@ public final class ZMQSocket {
             case .publish: ZMQ_PUB
             case .subscribe: ZMQ_SUB
             case .pair: ZMQ_PAIR
+            case .xpublish: ZMQ_XPUB
+            case .xsubscribe: ZMQ_XSUB
             }
         }
     }

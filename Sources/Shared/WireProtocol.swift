@@ -46,10 +46,12 @@ public enum MessageKind: UInt8, Sendable, CaseIterable {
     case results = 3
     /// recorder → subscribers: [header, boxes, probabilities] once the frame is committed
     case ack = 4
+    /// ingest → live viewers (PUB/SUB): [header, image], a few frames a second, for display
+    case preview = 5
 
     var partCount: Int {
         switch self {
-        case .frame: 2
+        case .frame, .preview: 2
         case .faces, .results, .ack: 3
         }
     }
@@ -193,21 +195,23 @@ public struct FrameHeader: Sendable, Hashable {
     }
 }
 
-/// ingest → detector: one frame as an encoded image.
+/// ingest → detector: one frame as an encoded image; also, with kind `preview`, ingest → live
+/// viewers.
 public struct FrameMessage: Sendable {
     public var header: FrameHeader
     /// JPEG (PNG is accepted too, for stills).
     public var image: [UInt8]
 
-    public init(header: FrameHeader, image: [UInt8]) {
-        self.header = header.with(kind: .frame)
+    public init(header: FrameHeader, image: [UInt8], kind: MessageKind = .frame) {
+        precondition(kind == .frame || kind == .preview, "a frame or a preview")
+        self.header = header.with(kind: kind)
         self.image = image
     }
 
     public var parts: [[UInt8]] { [header.encoded(), image] }
 
-    public init(parts: [[UInt8]]) throws(MalformedMessage) {
-        header = try FrameHeader.decode(parts: parts, expecting: .frame)
+    public init(parts: [[UInt8]], kind: MessageKind = .frame) throws(MalformedMessage) {
+        header = try FrameHeader.decode(parts: parts, expecting: kind)
         image = parts[1]
         guard !image.isEmpty else { throw .inconsistentParts("empty image") }
         guard image.count <= WireProtocol.maxImageBytes else { throw .oversizedPart(part: 1, bytes: image.count) }

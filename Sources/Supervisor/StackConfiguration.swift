@@ -8,7 +8,7 @@ public struct StackConfiguration: Sendable {
     public var executableDirectory: String
     public var detectors: Int
     public var classifiers: Int
-    /// First of the six consecutive loopback ports the stack uses.
+    /// First of the eight consecutive loopback ports the stack uses.
     public var basePort: Int
     /// Keep the stack up after every file source is recorded, until Ctrl-C.
     public var keepRunning: Bool

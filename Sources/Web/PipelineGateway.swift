@@ -19,6 +19,8 @@ public final class PipelineGateway: Sendable {
         public let width: Int
         public let height: Int
         public let faces: [FaceResult]
+        /// The ingest's preview of this very frame is held (`preview(source:seq:)`).
+        public let hasPreview: Bool
     }
 
     private struct Waiting {
@@ -30,7 +32,12 @@ public final class PipelineGateway: Sendable {
         var waiting: [UInt64: Waiting] = [:]
         var viewers: [UUID: AsyncStream<FrameResult>.Continuation] = [:]
         var latest: [String: FrameResult] = [:]
+        /// The last few previews per source, oldest first.
+        var previews: [String: [(seq: UInt64, image: [UInt8])]] = [:]
     }
+
+    /// Previews kept per source: enough to cover the time a frame takes to be recorded.
+    static let previewsPerSource = 8
 
     private let configuration: WebConfiguration
     private let context = ZMQContext()
@@ -88,6 +95,11 @@ public final class PipelineGateway: Sendable {
         return stream
     }
 
+    /// The preview image of a frame, if it is still held.
+    public func preview(source: String, seq: UInt64) -> [UInt8]? {
+        state.withLock { $0.previews[source]?.last { $0.seq == seq }?.image }
+    }
+
     /// The latest result of each source seen since the service started.
     public var latest: [String: FrameResult] { state.withLock { $0.latest } }
 
@@ -98,9 +110,20 @@ public final class PipelineGateway: Sendable {
         try frames.connect(configuration.endpoints.connect(.framesIn))
         let feed = try ZMQSocket(context, .subscribe, highWaterMark: 100_000, lingerMilliseconds: 0)
         try feed.connect(configuration.endpoints.connect(.acks))
+        let previews = try ZMQSocket(context, .subscribe, highWaterMark: 16, lingerMilliseconds: 0)
+        try previews.connect(configuration.endpoints.connect(.previewsOut))
         let malformed = MalformedMessageLog(logger: logger)
         while !stop.isRequested {
-            let ready = try ZMQPoller.readable([inboxSocket, feed], timeoutMilliseconds: 50)
+            let ready = try ZMQPoller.readable([inboxSocket, feed, previews], timeoutMilliseconds: 50)
+            if ready.contains(2) {
+                while let parts = try previews.receive(timeoutMilliseconds: 0) {
+                    do throws(MalformedMessage) {
+                        keep(try FrameMessage(parts: parts, kind: .preview))
+                    } catch {
+                        malformed.record(error, socket: "previews")
+                    }
+                }
+            }
             if ready.contains(0) {
                 while let parts = try inboxSocket.receive(timeoutMilliseconds: 0) {
                     if try !frames.send(parts, timeoutMilliseconds: 200), let seq = try? FrameHeader.decode(parts[0]).seq {
@@ -132,15 +155,25 @@ public final class PipelineGateway: Sendable {
             FaceResult(box: results.boxes[index], scores: EmotionScores(probabilities: Array(results.probabilities(ofFace: index))))
         }
         let header = results.header
-        let result = FrameResult(source: header.source, seq: header.seq, capturedAt: header.capturedAt,
-                                 width: header.width, height: header.height, faces: faces)
-        let (waiting, viewers) = state.withLock { state in
+        let (waiting, viewers, result) = state.withLock { state in
+            let hasPreview = state.previews[header.source]?.contains { $0.seq == header.seq } ?? false
+            let result = FrameResult(source: header.source, seq: header.seq, capturedAt: header.capturedAt,
+                                     width: header.width, height: header.height, faces: faces, hasPreview: hasPreview)
             state.latest[header.source] = result
             let waiting = header.source == configuration.uploadSource ? state.waiting.removeValue(forKey: header.seq) : nil
-            return (waiting, Array(state.viewers.values))
+            return (waiting, Array(state.viewers.values), result)
         }
         waiting?.continuation.resume(returning: result)
         for viewer in viewers { viewer.yield(result) }
+    }
+
+    private func keep(_ preview: FrameMessage) {
+        state.withLock { state in
+            var kept = state.previews[preview.header.source, default: []]
+            kept.append((preview.header.seq, preview.image))
+            if kept.count > Self.previewsPerSource { kept.removeFirst(kept.count - Self.previewsPerSource) }
+            state.previews[preview.header.source] = kept
+        }
     }
 
     private func fail(_ seq: UInt64, _ error: APIError) {

@@ -52,12 +52,22 @@ public enum WebApplication {
                     let json = AnalysisReport.json(image: "\(result.source)/\(result.seq)", width: result.width,
                                                    height: result.height, faces: result.faces)
                     let event = "data: {\"source\":\(Self.quoted(result.source)),\"seq\":\(result.seq),"
-                        + "\"captured_at\":\(Double(result.capturedAt) / 1e6),\"frame\":\(json)}\n\n"
+                        + "\"captured_at\":\(Double(result.capturedAt) / 1e6),\"preview\":\(result.hasPreview),\"frame\":\(json)}\n\n"
                     try await writer.write(ByteBuffer(string: event))
                 }
                 try await writer.finish(nil)
             }
             return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"], body: body)
+        }
+
+        router.get("/api/v1/preview") { request, _ -> Response in
+            guard let source = request.uri.queryParameters["source"], let seq = request.uri.queryParameters["seq"].flatMap({ UInt64($0) }) else {
+                return APIError(.badRequest, "give source and seq").response
+            }
+            guard let image = gateway.preview(source: String(source), seq: seq) else {
+                return APIError(.notFound, "no preview of that frame is held (only the last few per source are)").response
+            }
+            return Response.raw(image, contentType: image.first == 0x89 ? "image/png" : "image/jpeg")
         }
 
         router.get("/api/v1/sources") { _, _ -> Response in

@@ -22,7 +22,7 @@ enum StackTestSupport {
             .filter { $0.hasSuffix(".jpg") }.sorted().map { sharedData + "/faces/" + $0 }
     }
 
-    /// A base port whose six ports (and base + 8, for the web service) nothing else in this test run uses.
+    /// A base port whose eight ports (and base + 8, for the web service) nothing else in this test run uses.
     static func basePort() -> Int {
         portLock.withLock {
             nextPort += 10

@@ -142,6 +142,8 @@ struct WebStackTests {
             let report = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any] ?? [:]
             #expect(report["results"] as? Int ?? 0 >= 5)
             #expect(report["faces"] as? Int ?? 0 >= 1)
+            // The frame itself is shown: the ingest's preview of a recorded frame.
+            #expect(report["images"] as? Int ?? 0 >= 1)
             #expect((report["sources"] as? [String])?.contains("clip") == true)
             print("live page screenshot: \(screenshot)")
         }

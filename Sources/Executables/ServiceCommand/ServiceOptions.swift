@@ -11,7 +11,7 @@ public func environment(_ name: String) -> String? {
 
 /// Options every pipeline service takes: where the others are, and logging.
 public struct ServiceOptions: ParsableArguments {
-    @Option(help: "First of six consecutive ports: frames in, frames out, faces in, faces out, results, acks (env MOODWIRE_BASE_PORT).")
+    @Option(help: "First of eight consecutive ports: frames in, frames out, faces in, faces out, results, acks, previews in, previews out (env MOODWIRE_BASE_PORT).")
     public var basePort: Int = environment("BASE_PORT").flatMap(Int.init) ?? 5550
 
     @Option(help: "Host of the broker, for services that connect to it (env MOODWIRE_BROKER_HOST).")
@@ -29,7 +29,7 @@ public struct ServiceOptions: ParsableArguments {
     public init() {}
 
     public func validate() throws {
-        guard (1...65530).contains(basePort) else { throw ValidationError("--base-port must be between 1 and 65530") }
+        guard (1...65520).contains(basePort) else { throw ValidationError("--base-port must be between 1 and 65520") }
     }
 
     public var endpoints: PipelineEndpoints {

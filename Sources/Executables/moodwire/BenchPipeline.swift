@@ -26,7 +26,7 @@ struct BenchPipeline: AsyncParsableCommand {
     @Option(help: "Classifier processes.")
     var classifiers = 1
 
-    @Option(help: "First of six loopback ports.")
+    @Option(help: "First of eight loopback ports.")
     var basePort = 5650
 
     @Flag(help: "Also run bench/reference/recorder_sqlite3.py (Python's sqlite3) on the same rows.")

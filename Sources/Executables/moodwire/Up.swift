@@ -34,7 +34,7 @@ struct Up: AsyncParsableCommand {
     @Option(help: "Classifier processes.")
     var classifiers = 1
 
-    @Option(help: "First of six consecutive loopback ports the stages use.")
+    @Option(help: "First of eight consecutive loopback ports the stages use.")
     var basePort = 5550
 
     @Option(help: "Pace every source at this many frames per second (default: as fast as the pipeline goes).")
@@ -59,7 +59,7 @@ struct Up: AsyncParsableCommand {
         guard (1...16).contains(detectors), (1...16).contains(classifiers) else {
             throw ValidationError("--detectors and --classifiers must be between 1 and 16")
         }
-        guard (1024...65530).contains(basePort) else { throw ValidationError("--base-port must be between 1024 and 65530") }
+        guard (1024...65520).contains(basePort) else { throw ValidationError("--base-port must be between 1024 and 65520") }
         guard (1...65535).contains(webPort) else { throw ValidationError("--web-port must be between 1 and 65535") }
         if let fps, fps <= 0 { throw ValidationError("--fps must be positive") }
     }

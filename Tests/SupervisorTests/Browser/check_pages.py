@@ -57,8 +57,12 @@ def live(driver, args):
     def received(d):
         return int(d.find_element(By.ID, "status").get_attribute("data-received") or 0)
 
-    WebDriverWait(driver, args.timeout).until(lambda d: received(d) >= args.min_results)
+    def images(d):
+        return int(d.find_element(By.ID, "status").get_attribute("data-images") or 0)
+
+    WebDriverWait(driver, args.timeout).until(lambda d: received(d) >= args.min_results and images(d) >= 1)
     return {
+        "images": images(driver),
         "status": driver.find_element(By.ID, "status").text,
         "results": received(driver),
         "faces": len(driver.find_elements(By.CSS_SELECTOR, "#faces .face")),
