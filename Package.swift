@@ -255,6 +255,7 @@ let package = Package(
                 "Recorder",
                 "Ingest",
                 "Supervisor",
+                "Web",
                 "ServiceCommand",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

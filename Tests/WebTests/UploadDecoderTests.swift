@@ -57,3 +57,28 @@ struct UploadDecoderTests {
         #expect(error?.status == .contentTooLarge)
     }
 }
+
+@Suite("Listen probe")
+struct ListenProbeTests {
+    @Test func aTakenPortIsReportedAndAFreeOneIsNot() throws {
+        let taken = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(taken, pointer, length)
+                listen(taken, 1)
+                return getsockname(taken, pointer, &length)
+            }
+        }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let whileTaken = ListenProbe.problem(host: "127.0.0.1", port: port)
+        close(taken)
+        #expect(whileTaken?.contains("--web-port") == true)
+        #expect(ListenProbe.problem(host: "127.0.0.1", port: port) == nil)
+        #expect(ListenProbe.problem(host: "not-an-address", port: 8080) != nil)
+    }
+}

@@ -50,6 +50,9 @@ struct WebCommand: AsyncParsableCommand {
         let configuration = WebConfiguration(
             host: webHost, port: webPort, databasePath: db, endpoints: service.endpoints, maxBodyBytes: maxBodyBytes,
             maxPixels: maxPixels, uploadTimeout: .milliseconds(Int(uploadTimeout * 1000)))
+        if let problem = ListenProbe.problem(host: webHost, port: webPort) {
+            throw ServiceRunner.configurationError(problem)
+        }
         let gateway = PipelineGateway(configuration: configuration, logger: logger)
         let application: any Service
         do {

@@ -5,6 +5,7 @@ import Logging
 import ServiceCommand
 import Shared
 import Supervisor
+import Web
 
 struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -77,6 +78,9 @@ struct Up: AsyncParsableCommand {
                     throw CommandError("\(error)")
                 }
             }
+        }
+        if !noWeb, let problem = ListenProbe.problem(host: "127.0.0.1", port: webPort) {
+            throw CommandError(problem + " (or run without the web service: --no-web)")
         }
         // Every source is checked here, so a bad path is reported before anything starts.
         var expectedFrames: Int? = 0
