@@ -9,10 +9,11 @@ import Web
 
 struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the whole pipeline here: broker, ingest, detectors, classifiers and recorder as separate processes.",
+        abstract: "Run the whole pipeline here: broker, ingest, detectors, classifiers, recorder and web as separate processes.",
         discussion: """
         Every frame of every source is recorded in the SQLite file (--db) with its faces and their \
-        emotion probabilities. When all sources are files, the stack stops once every frame is \
+        emotion probabilities. The web page (upload, live view, history) is at \
+        http://127.0.0.1:8080 (--web-port, --no-web). When all sources are files, the stack stops once every frame is \
         recorded and prints a summary; Ctrl-C stops it cleanly at any time (what was received is \
         committed). A stage that dies is restarted. A frame is identified by its source name and \
         number, so playing the same file again into the same database records nothing new: name \
