@@ -24,49 +24,20 @@ import statistics
 import sys
 import tempfile
 import time
+from pathlib import Path
 
-# A copy of ResultSchema.sql (Sources/Recorder/ResultSchema.swift); RecorderTests checks that the
-# database this script makes has exactly the schema ResultStore makes.
-SCHEMA = """CREATE TABLE frames (
-    id           INTEGER PRIMARY KEY,
-    source       TEXT    NOT NULL,
-    seq          INTEGER NOT NULL,
-    captured_at  REAL    NOT NULL, -- Unix seconds, UTC, microsecond precision
-    processed_at REAL    NOT NULL, -- Unix seconds when the recorder committed the frame
-    width        INTEGER NOT NULL,
-    height       INTEGER NOT NULL,
-    face_count   INTEGER NOT NULL,
-    detect_ms    REAL,             -- NULL when the detector did not time the frame
-    classify_ms  REAL,             -- NULL when the classifier did not time the frame
-    UNIQUE (source, seq)
-);
-CREATE INDEX frames_by_source_time ON frames (source, captured_at);
-CREATE INDEX frames_by_time ON frames (captured_at);
-CREATE TABLE faces (
-    frame_id   INTEGER NOT NULL REFERENCES frames (id),
-    face_index INTEGER NOT NULL, -- 0-based, in the detector's order
-    x          INTEGER NOT NULL, -- box in pixels of the upright frame
-    y          INTEGER NOT NULL,
-    w          INTEGER NOT NULL,
-    h          INTEGER NOT NULL,
-    emotion    TEXT    NOT NULL, -- most probable emotion (first in FER2013 order on a tie)
-    confidence REAL    NOT NULL, -- its probability
-    angry      REAL    NOT NULL,
-    disgust    REAL    NOT NULL,
-    fear       REAL    NOT NULL,
-    happy      REAL    NOT NULL,
-    sad        REAL    NOT NULL,
-    surprise   REAL    NOT NULL,
-    neutral    REAL    NOT NULL,
-    PRIMARY KEY (frame_id, face_index)
-) WITHOUT ROWID;
-CREATE INDEX faces_by_emotion ON faces (emotion);
-CREATE VIEW face_results AS
-SELECT frames.source, frames.seq, frames.captured_at,
-       strftime('%Y-%m-%d %H:%M:%f', frames.captured_at, 'unixepoch') AS captured_time,
-       faces.face_index, faces.x, faces.y, faces.w, faces.h, faces.emotion, faces.confidence,
-       faces.angry, faces.disgust, faces.fear, faces.happy, faces.sad, faces.surprise, faces.neutral
-FROM faces JOIN frames ON frames.id = faces.frame_id;"""
+def read_schema():
+    """ResultSchema.sql, read from Sources/Recorder/ResultSchema.swift (the multi-line string
+    literal, without its 8-space indentation), so that the two cannot drift apart; RecorderTests
+    also checks that the database this script makes has exactly the schema ResultStore makes."""
+    swift = Path(__file__).resolve().parents[2] / "Sources" / "Recorder" / "ResultSchema.swift"
+    text = swift.read_text(encoding="utf-8")
+    literal = text.split('public static let sql = """', 1)[1].split('"""', 1)[0]
+    lines = literal.strip("\n").splitlines()
+    return "\n".join(line[8:] if line.startswith(" " * 8) else line for line in lines)
+
+
+SCHEMA = read_schema()
 SCHEMA_VERSION = 1
 EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 
