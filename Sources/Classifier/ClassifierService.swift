@@ -60,8 +60,7 @@ public enum ClassifierService {
                     guard faceCount < configuration.batchSize else { break }
                     let remaining = deadline - ContinuousClock.now
                     guard remaining > .zero else { break }
-                    let milliseconds = Int32(max(0, remaining.components.attoseconds / 1_000_000_000_000_000))
-                    parts = try input.receive(timeoutMilliseconds: milliseconds)
+                    parts = try input.receive(timeoutMilliseconds: remaining.timeoutMilliseconds)
                 }
                 guard !batch.isEmpty else { continue }
                 let results = worker.results(for: batch)

@@ -21,8 +21,7 @@ public final class ClassifierWorker {
             for index in frame.boxes.indices { crops.append(frame.crop(index)) }
         }
         let scores = crops.isEmpty ? [] : classifier.classify(crops, flipAveraged: flipAveraged)
-        let elapsed = ContinuousClock.now - start
-        let micros = UInt32(clamping: elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)
+        let micros = (ContinuousClock.now - start).wireMicroseconds
         var next = 0
         return frames.map { frame in
             var probabilities: [Float] = []

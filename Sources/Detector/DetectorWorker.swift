@@ -31,7 +31,7 @@ public final class DetectorWorker {
         } catch {
             logger.debug("undecodable frame", metadata: ["source": "\(header.source)", "seq": "\(header.seq)", "error": "\(error)"])
             header.flags.insert(.undecodable)
-            header.detectMicros = Self.micros(since: start)
+            header.detectMicros = (ContinuousClock.now - start).wireMicroseconds
             return FacesMessage(header: header, boxes: [], crops: [])
         }
         header.width = image.width
@@ -44,12 +44,7 @@ public final class DetectorWorker {
             boxes.append(box)
             crops += BilinearResize.resize(crop, width: WireProtocol.cropSide, height: WireProtocol.cropSide).pixels
         }
-        header.detectMicros = Self.micros(since: start)
+        header.detectMicros = (ContinuousClock.now - start).wireMicroseconds
         return FacesMessage(header: header, boxes: boxes, crops: crops)
-    }
-
-    static func micros(since start: ContinuousClock.Instant) -> UInt32 {
-        let elapsed = ContinuousClock.now - start
-        return UInt32(clamping: elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)
     }
 }

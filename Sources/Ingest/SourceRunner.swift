@@ -129,7 +129,7 @@ final class SourceRunner {
     }
 
     private func receiveAcks(_ acks: ZMQSocket, waitingUpTo wait: Duration) throws(ZMQError) {
-        var timeout = Int32(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000)
+        var timeout = wait.timeoutMilliseconds
         while let parts = try acks.receive(timeoutMilliseconds: timeout) {
             timeout = 0
             do throws(MalformedMessage) {

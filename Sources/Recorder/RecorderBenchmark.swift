@@ -61,7 +61,7 @@ public enum RecorderBenchmark {
                 throw .sqlite(error)
             }
             let elapsed = clock.now - start
-            seconds.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+            seconds.append(elapsed.inSeconds)
         }
         seconds.sort()
         let median = seconds.count % 2 == 1 ? seconds[seconds.count / 2]

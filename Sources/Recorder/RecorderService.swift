@@ -85,8 +85,7 @@ final class RecorderLoop {
             let deadline = ContinuousClock.now + configuration.maxDelay
             while batch.count < configuration.maxBatch {
                 let remaining = deadline - ContinuousClock.now
-                let milliseconds = remaining > .zero ? Int32(max(1, remaining.components.attoseconds / 1_000_000_000_000_000)) : 0
-                guard let parts = try sockets.input.receive(timeoutMilliseconds: milliseconds) else { break }
+                guard let parts = try sockets.input.receive(timeoutMilliseconds: remaining.timeoutMilliseconds) else { break }
                 add(parts, to: &batch)
             }
             try commit(batch, stop: stop)

@@ -146,7 +146,7 @@ public struct PipelineBenchmark {
             }.start()
         }
         group.wait()
-        return Double(frames.count) / Self.seconds(ContinuousClock.now - start)
+        return Double(frames.count) / (ContinuousClock.now - start).inSeconds
     }
 
     /// Median of decode + detect + crop + classify for one frame at a time, one thread.
@@ -157,7 +157,7 @@ public struct PipelineBenchmark {
         for frame in frames.prefix(120) {
             let start = ContinuousClock.now
             _ = classifier.results(for: [worker.faces(in: frame)])
-            times.append(Self.seconds(ContinuousClock.now - start) * 1000)
+            times.append((ContinuousClock.now - start).inSeconds * 1000)
         }
         return Self.percentile(times, 0.5)
     }
@@ -177,17 +177,13 @@ public struct PipelineBenchmark {
             throw BenchmarkError.stackDidNotFinish(name)
         }
         for (stage, bytes) in summary.peakResidentBytes { peaks[stage] = max(peaks[stage] ?? 0, bytes) }
-        let span = Self.seconds(lastAck - firstAck)
+        let span = (lastAck - firstAck).inSeconds
         return StackRun(frames: summary.totalFrames, faces: summary.totalFaces,
                         framesPerSecond: Double(summary.totalFrames - 1) / span,
                         facesPerSecond: Double(summary.totalFaces) / span,
                         latencyP50Milliseconds: Self.percentile(summary.latencies, 0.5) * 1000,
                         latencyP99Milliseconds: Self.percentile(summary.latencies, 0.99) * 1000,
                         pacedAt: fps)
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// The nearest-rank percentile.

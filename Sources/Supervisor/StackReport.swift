@@ -11,7 +11,7 @@ public struct StackReport {
     }
 
     public func text() -> String {
-        let seconds = Double(summary.elapsed.components.seconds) + Double(summary.elapsed.components.attoseconds) / 1e18
+        let seconds = summary.elapsed.inSeconds
         let rate = seconds > 0 ? Double(summary.totalFrames) / seconds : 0
         var lines = [
             "Recorded \(summary.totalFrames) frames (\(summary.totalFaces) faces) from \(summary.frames.count) "

@@ -167,7 +167,7 @@ public final class StackSupervisor: @unchecked Sendable {
                 sampleMemory(all, into: &summary)
             }
             if now - lastDraw >= .milliseconds(250) {
-                let seconds = Double((now - lastDraw).components.attoseconds) / 1e18 + Double((now - lastDraw).components.seconds)
+                let seconds = (now - lastDraw).inSeconds
                 let instant = Double(summary.totalFrames - framesAtLastDraw) / max(seconds, 1e-3)
                 rate = rate == 0 ? instant : 0.7 * rate + 0.3 * instant
                 framesAtLastDraw = summary.totalFrames

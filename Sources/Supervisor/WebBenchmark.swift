@@ -104,7 +104,7 @@ public struct WebBenchmark {
             }.start()
         }
         group.wait()
-        let elapsed = PipelineBenchmark.seconds(ContinuousClock.now - start)
+        let elapsed = (ContinuousClock.now - start).inSeconds
         let concurrent = latencies.withLock { $0 }
         return Result(sequentialP50Milliseconds: PipelineBenchmark.percentile(sequential, 0.5) * 1000,
                       sequentialP99Milliseconds: PipelineBenchmark.percentile(sequential, 0.99) * 1000,
@@ -131,7 +131,7 @@ public struct WebBenchmark {
         request.setValue("image/jpeg", forHTTPHeaderField: "Content-Type")
         let start = ContinuousClock.now
         let status = perform(request)
-        return (PipelineBenchmark.seconds(ContinuousClock.now - start), status == 200)
+        return ((ContinuousClock.now - start).inSeconds, status == 200)
     }
 
     static func get(_ url: URL) -> Int {

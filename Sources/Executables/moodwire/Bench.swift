@@ -266,3 +266,16 @@ func runPythonScript(_ script: String, arguments: [String]) throws -> Data {
     }
     return data
 }
+
+/// A set-up sample (`scripts/fetch-samples.sh`) scaled to 640x480 by ffmpeg into `output`, with the
+/// given encoder flags: the benchmarks' default inputs.
+func scaledSample(_ sample: String, to output: String, encoding: [String]) throws -> String {
+    let input = try ModelStore.sampleStore(environment: ProcessInfo.processInfo.environment).locate(sample)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", input, "-vf", "scale=640:480"] + encoding + [output]
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw CommandError("ffmpeg could not scale \(input)") }
+    return output
+}

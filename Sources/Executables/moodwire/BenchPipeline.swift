@@ -45,7 +45,7 @@ struct BenchPipeline: AsyncParsableCommand {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("moodwire-bench-\(getpid())").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let input = try video ?? Self.scaledSample(into: work)
+        let input = try video ?? scaledSample("Megamind.avi", to: work + "/megamind-640x480.avi", encoding: ["-an", "-c:v", "mpeg4", "-q:v", "2"])
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let store = ModelStore.standard(environment: environment)
         let benchmark = PipelineBenchmark(configuration: .init(
@@ -72,20 +72,6 @@ struct BenchPipeline: AsyncParsableCommand {
         } else {
             print(Self.report(result, referenceRate: referenceRate))
         }
-    }
-
-    /// The sample video at 640x480, made once per run with ffmpeg.
-    static func scaledSample(into directory: String) throws -> String {
-        let sample = try ModelStore.sampleStore(environment: ProcessInfo.processInfo.environment).locate("Megamind.avi")
-        let output = directory + "/megamind-640x480.avi"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", sample, "-an",
-                             "-vf", "scale=640:480", "-c:v", "mpeg4", "-q:v", "2", output]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ValidationError("ffmpeg could not scale \(sample)") }
-        return output
     }
 
     static func report(_ r: PipelineBenchmark.Result, referenceRate: Double?) -> String {

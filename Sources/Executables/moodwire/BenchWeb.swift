@@ -48,7 +48,7 @@ struct BenchWeb: AsyncParsableCommand {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("moodwire-bench-web-\(getpid())").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let input = try photo ?? Self.scaledSample(into: work)
+        let input = try photo ?? scaledSample("messi5.jpg", to: work + "/messi-640x480.jpg", encoding: ["-q:v", "2"])
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let benchmark = WebBenchmark(configuration: .init(
             photo: input, executableDirectory: executable.deletingLastPathComponent().path, detectors: detectors,
@@ -68,18 +68,5 @@ struct BenchWeb: AsyncParsableCommand {
           \(clients) clients (\(f(seconds)) s):   \(f(result.requestsPerSecond)) requests/s, p50 \(f(result.concurrentP50Milliseconds)) ms, p99 \(f(result.concurrentP99Milliseconds)) ms
           failed requests: \(result.failures)
         """)
-    }
-
-    /// The sample photo at 640x480.
-    static func scaledSample(into directory: String) throws -> String {
-        let sample = try ModelStore.sampleStore(environment: ProcessInfo.processInfo.environment).locate("messi5.jpg")
-        let output = directory + "/messi-640x480.jpg"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", sample, "-vf", "scale=640:480", "-q:v", "2", output]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CommandError("ffmpeg could not scale \(sample)") }
-        return output
     }
 }
