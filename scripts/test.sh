@@ -4,9 +4,11 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
-# The browser tests drive the web pages in headless Chromium; only the tests need it (and the
-# compose check below needs docker-compose).
-bash scripts/apt-install.sh chromium chromium-driver python3-selenium docker-compose
+# Only the tests need these: headless Chromium for the browser tests, GStreamer's RTSP server
+# (through python3-gi) for the live-source tests, docker-compose for the compose check below.
+bash scripts/apt-install.sh chromium chromium-driver python3-selenium docker-compose \
+    python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
 # The compose file must be valid (no Docker engine is needed for this check).
 docker-compose -f deploy/docker-compose.yml config -q
+bash scripts/lint-dockerfile.sh
 swift test -c release -Xswiftc -enable-testing "$@"

@@ -9,6 +9,16 @@ public struct ClassifierServiceConfiguration: Sendable {
     public var faces: String
     /// The recorder's results queue (connect, PUSH).
     public var results: String
+    /// The recorder's acknowledgement feed (connect, SUB): a result is kept until it shows there.
+    public var acks: String
+    /// A result not acknowledged this long after it was sent is sent again (the recorder died or
+    /// restarted and lost its queue; it stores a frame once however often it comes).
+    public var resendAfter: Duration
+    /// Unacknowledged results at which the classifier stops taking faces until the recorder
+    /// catches up: the memory a long recorder outage can hold is bounded.
+    public var maxUnacknowledged: Int
+    /// After a stop request, how long to wait for the results held to be acknowledged.
+    public var drainTimeout: Duration
     /// Messages waiting in this worker per direction.
     public var highWaterMark: Int32
     /// Most faces classified in one batch.
@@ -19,9 +29,14 @@ public struct ClassifierServiceConfiguration: Sendable {
     public var flipAveraged: Bool
 
     public init(endpoints: PipelineEndpoints = PipelineEndpoints(), highWaterMark: Int32 = 4, batchSize: Int = 32,
-                maxWait: Duration = .milliseconds(2), flipAveraged: Bool = false) {
+                maxWait: Duration = .milliseconds(2), flipAveraged: Bool = false, resendAfter: Duration = .seconds(3),
+                maxUnacknowledged: Int = 4096, drainTimeout: Duration = .seconds(5)) {
         faces = endpoints.connect(.facesOut)
         results = endpoints.connect(.results)
+        acks = endpoints.connect(.acks)
+        self.resendAfter = resendAfter
+        self.maxUnacknowledged = maxUnacknowledged
+        self.drainTimeout = drainTimeout
         self.highWaterMark = highWaterMark
         self.batchSize = batchSize
         self.maxWait = maxWait
@@ -29,50 +44,16 @@ public struct ClassifierServiceConfiguration: Sendable {
     }
 }
 
-/// The classifier stage: faces in, results out, batching faces that arrive close together.
+/// The classifier stage: faces in, results out, batching faces that arrive close together. Each
+/// result is kept until the recorder acknowledges it and re-sent when that takes too long, so a
+/// recorder crash or restart loses no result; on a stop request the held results get a bounded
+/// time to be acknowledged.
 public enum ClassifierService {
     public static func make(_ configuration: ClassifierServiceConfiguration, classifier: Handover<EmotionClassifier>,
                             logger: Logger) -> BlockingService {
         BlockingService(name: "moodwire.classifier") { stop in
-            let worker = ClassifierWorker(classifier: classifier.value, flipAveraged: configuration.flipAveraged)
-            let context = ZMQContext()
-            let input = try ZMQSocket(context, .pull, highWaterMark: configuration.highWaterMark)
-            let output = try ZMQSocket(context, .push, highWaterMark: configuration.highWaterMark, lingerMilliseconds: 2000)
-            try input.setMaxMessageSize(Int64(WireProtocol.maxFaces * WireProtocol.cropBytes + 4096))
-            try input.connect(configuration.faces)
-            try output.connect(configuration.results)
-            let malformed = MalformedMessageLog(logger: logger)
-            logger.info("classifier ready", metadata: ["faces": "\(configuration.faces)", "results": "\(configuration.results)"])
-            while !stop.isRequested {
-                guard let first = try input.receive(timeoutMilliseconds: 100) else { continue }
-                var batch: [FacesMessage] = []
-                var faceCount = 0
-                let deadline = ContinuousClock.now + configuration.maxWait
-                var parts: [[UInt8]]? = first
-                while let message = parts {
-                    do throws(MalformedMessage) {
-                        let frame = try FacesMessage(parts: message)
-                        batch.append(frame)
-                        faceCount += frame.boxes.count
-                    } catch {
-                        malformed.record(error, socket: "faces")
-                    }
-                    guard faceCount < configuration.batchSize else { break }
-                    let remaining = deadline - ContinuousClock.now
-                    guard remaining > .zero else { break }
-                    parts = try input.receive(timeoutMilliseconds: remaining.timeoutMilliseconds)
-                }
-                guard !batch.isEmpty else { continue }
-                let results = worker.results(for: batch)
-                logger.trace("batch classified", metadata: ["frames": "\(batch.count)", "faces": "\(faceCount)"])
-                for result in results {
-                    // A stop request while the recorder is away loses these results; their
-                    // acknowledged frames are re-sent by the ingest.
-                    while try !output.send(result.parts, timeoutMilliseconds: 100) {
-                        if stop.isRequested { break }
-                    }
-                }
-            }
+            let loop = try ClassifierLoop(configuration: configuration, classifier: classifier.value, logger: logger)
+            try loop.run(stop: stop)
         }
     }
 }

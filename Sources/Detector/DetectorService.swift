@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import Messaging
 import Shared
 
@@ -36,6 +37,9 @@ public enum DetectorService {
             try input.connect(configuration.frames)
             try output.connect(configuration.faces)
             let malformed = MalformedMessageLog(logger: logger)
+            let frames = Counter(label: "moodwire.detector.frames")
+            let faceCounter = Counter(label: "moodwire.detector.faces")
+            let latency = Metrics.Timer(label: "moodwire.detector.latency")
             logger.info("detector ready", metadata: ["frames": "\(configuration.frames)", "faces": "\(configuration.faces)"])
             while !stop.isRequested {
                 guard let parts = try input.receive(timeoutMilliseconds: 100) else { continue }
@@ -46,7 +50,11 @@ public enum DetectorService {
                     malformed.record(error, socket: "frames")
                     continue
                 }
+                let start = ContinuousClock.now
                 let faces = worker.faces(in: frame)
+                latency.record(duration: ContinuousClock.now - start)
+                frames.increment()
+                faceCounter.increment(by: faces.boxes.count)
                 logger.trace("frame detected", metadata: ["source": "\(frame.header.source)", "seq": "\(frame.header.seq)",
                                                           "faces": "\(faces.boxes.count)"])
                 // Back-pressure from the classifiers: wait, but never past a stop request. A frame

@@ -73,6 +73,17 @@ final class ChildProcess {
         }
     }
 
+    /// Waits up to `timeoutMilliseconds` for standard output to have bytes to read (or to reach
+    /// its end); false when the time ran out. A live stream's reader uses it to notice silence.
+    func waitForOutput(timeoutMilliseconds: Int32) -> Bool {
+        var descriptor = pollfd(fd: output.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0)
+        while true {
+            let ready = poll(&descriptor, 1, timeoutMilliseconds)
+            if ready >= 0 { return ready > 0 }
+            if errno != EINTR { return true }   // let the read report the error
+        }
+    }
+
     /// Waits for the child to exit (after its output ended) and returns its exit status, or
     /// 128 + the signal that ended it, as a shell reports it.
     func waitForExit() -> Int32 {

@@ -26,8 +26,6 @@ public enum IngestError: Error, Sendable, Equatable, CustomStringConvertible {
     case noReadableImages(source: String, skipped: Int)
     /// An image that cannot be sent: not JPEG or PNG, a broken header, or over the wire limits.
     case unusableImage(source: String, path: String, reason: String)
-    /// Cameras and streams are recognised but not read yet.
-    case liveSourceUnsupported(source: String, url: String)
     /// The ffmpeg (or ffprobe) executable is missing or not executable.
     case ffmpegNotFound(source: String, executable: String)
     /// ffmpeg could not be started at all.
@@ -61,8 +59,6 @@ public enum IngestError: Error, Sendable, Equatable, CustomStringConvertible {
             return "source \(source): none of its images could be read (\(skipped) skipped)"
         case let .unusableImage(source, path, reason):
             return "source \(source): \(path): \(reason)"
-        case let .liveSourceUnsupported(source, url):
-            return "source \(source): \(url): live sources are not supported yet (only image files, folders, globs and video files)"
         case let .ffmpegNotFound(source, executable):
             return "source \(source): \(executable) not found or not executable; install ffmpeg (apt-get install ffmpeg) or give its path"
         case let .ffmpegLaunchFailed(source, executable, reason):

@@ -12,7 +12,7 @@ public struct IngestServiceConfiguration: Sendable {
     /// Frames of one source sent and not yet acknowledged; reading waits while this many are out.
     public var window: Int
     /// A frame not acknowledged this long after it was sent is sent again (a worker may have died
-    /// holding it; the recorder ignores a frame it already has).
+    /// holding it; the recorder ignores a frame it already has). A live frame is counted as lost.
     public var ackTimeout: Duration
     /// Frames per second to pace each source at (real time for a video); nil sends as fast as the
     /// pipeline takes them.
@@ -25,10 +25,18 @@ public struct IngestServiceConfiguration: Sendable {
     /// viewers; nil sends none. The feed carries nothing while nobody watches.
     public var previews: String
     public var previewInterval: Duration?
+    /// Frames of one live source sent and not yet acknowledged. Small, because every frame in
+    /// flight is latency: a frame waits in the capture buffer (where newer ones replace it)
+    /// rather than in the pipeline's queues.
+    public var liveWindow: Int
+    /// A live frame older than this when the pipeline could take it is dropped instead.
+    public var maxLag: Duration
 
     public init(endpoints: PipelineEndpoints = PipelineEndpoints(), window: Int = 32, ackTimeout: Duration = .seconds(15),
                 framesPerSecond: Double? = nil, drainTimeout: Duration = .seconds(5), highWaterMark: Int32 = 8,
-                previewInterval: Duration? = .milliseconds(500)) {
+                previewInterval: Duration? = .milliseconds(500), liveWindow: Int = 4, maxLag: Duration = .seconds(2)) {
+        self.liveWindow = liveWindow
+        self.maxLag = maxLag
         frames = endpoints.connect(.framesIn)
         acks = endpoints.connect(.acks)
         previews = endpoints.connect(.previewsIn)
@@ -47,6 +55,10 @@ public struct IngestOutcome: Sendable {
     public var framesRead = 0
     public var framesAcknowledged = 0
     public var resends = 0
+    /// Live frames dropped because the pipeline was behind.
+    public var framesDropped = 0
+    /// Live frames sent and never acknowledged (lost in flight; not re-sent).
+    public var framesLost = 0
     /// Frames still unacknowledged when the run ended (only after a stop request).
     public var unacknowledged = 0
     /// Why reading stopped early, if it did.
@@ -55,7 +67,8 @@ public struct IngestOutcome: Sendable {
 
 /// The ingest stage: each source on its own thread with its own sockets, reading frames as the
 /// window allows, sending them to the broker and keeping each until the recorder acknowledges it.
-/// The service ends when every source is read to its end and acknowledged, or on a stop request.
+/// The service ends when every source is read to its end and acknowledged, or on a stop request
+/// (live sources have no end).
 public enum IngestService {
     public static func make(_ configuration: IngestServiceConfiguration, sources: Handover<[any FrameSource]>, logger: Logger,
                             finished: @escaping @Sendable ([IngestOutcome]) -> Void = { _ in }) -> BlockingService {

@@ -4,6 +4,11 @@ import Messaging
 import Shared
 
 /// One source's send-and-acknowledge loop, on its own thread with its own sockets.
+///
+/// A file source waits for room in its window and re-sends what is not acknowledged in time, so
+/// no frame is lost. A live source never waits: a frame older than `maxLag`, or one the pipeline
+/// has no room for, is dropped and counted, and a frame not acknowledged in time is counted as
+/// lost in flight, not re-sent (results stay current rather than complete).
 final class SourceRunner {
     private var source: any FrameSource
     private let configuration: IngestServiceConfiguration
@@ -16,6 +21,9 @@ final class SourceRunner {
     private var inFlight: [UInt64: (parts: [[UInt8]], sentAt: ContinuousClock.Instant)] = [:]
     private var outcome: IngestOutcome
     private let malformed: MalformedMessageLog
+    private let metrics: SourceMetrics
+    /// Live drops already counted in the metrics (the capture buffer keeps its own total).
+    private var bufferDropsCounted = 0
 
     init(source: any FrameSource, configuration: IngestServiceConfiguration, context: ZMQContext, logger: Logger) {
         self.source = source
@@ -23,6 +31,7 @@ final class SourceRunner {
         self.logger = logger
         outcome = IngestOutcome(source: source.name)
         malformed = MalformedMessageLog(logger: logger)
+        metrics = SourceMetrics(source: source.name)
         do {
             let output = try ZMQSocket(context, .push, highWaterMark: configuration.highWaterMark, lingerMilliseconds: 0)
             // Acknowledgements are tiny; a deep queue keeps the recorder's PUB from dropping them
@@ -54,6 +63,17 @@ final class SourceRunner {
             return outcome
         }
         defer { source.close() }
+        if let live = source as? LiveStreamSource {
+            runLive(live, output: output, acks: acks, stop: stop)
+        } else {
+            runFile(output: output, acks: acks, stop: stop)
+        }
+        outcome.unacknowledged = inFlight.count
+        metrics.inFlight.record(0)
+        return outcome
+    }
+
+    private func runFile(output: ZMQSocket, acks: ZMQSocket, stop: StopSignal) {
         let start = ContinuousClock.now
         var exhausted = false
         do {
@@ -75,23 +95,90 @@ final class SourceRunner {
                     }
                     try receiveAcks(acks, waitingUpTo: .zero)
                 } else if exhausted && inFlight.isEmpty {
-                    return outcome
+                    return
                 } else {
                     try receiveAcks(acks, waitingUpTo: .milliseconds(100))
                 }
                 try resendExpired(on: output)
             }
-            // Stop requested: no more reading; give the frames in flight a bounded time to land.
-            let deadline = ContinuousClock.now + configuration.drainTimeout
-            while !inFlight.isEmpty && ContinuousClock.now < deadline {
-                try receiveAcks(acks, waitingUpTo: .milliseconds(50))
-            }
+            try drain(acks)
         } catch {
             logger.error("ingest stopped", metadata: ["source": "\(source.name)", "error": "\(error)"])
             outcome.failure = "\(error)"
         }
-        outcome.unacknowledged = inFlight.count
-        return outcome
+    }
+
+    private func runLive(_ live: LiveStreamSource, output: ZMQSocket, acks: ZMQSocket, stop: StopSignal) {
+        do {
+            while !stop.isRequested {
+                try receiveAcks(acks, waitingUpTo: .zero)
+                forgetExpired()
+                countBufferDrops(live)
+                guard inFlight.count < configuration.liveWindow else {
+                    try receiveAcks(acks, waitingUpTo: .milliseconds(20))
+                    continue
+                }
+                guard let frame = live.next(waitingUpTo: .milliseconds(50)) else { continue }
+                outcome.framesRead += 1
+                metrics.read.increment()
+                let age = Double(SourceFrame.now() - frame.capturedAt) / 1e6
+                if age > configuration.maxLag.inSeconds {
+                    dropLive()
+                    continue
+                }
+                let header = FrameHeader(kind: .frame, flags: .acknowledged, source: source.name, seq: frame.seq,
+                                         capturedAt: frame.capturedAt, width: frame.width, height: frame.height)
+                let parts = FrameMessage(header: header, image: frame.image).parts
+                guard try output.send(parts, timeoutMilliseconds: 0) else {
+                    dropLive()
+                    continue
+                }
+                inFlight[frame.seq] = (parts, ContinuousClock.now)
+                metrics.sent.increment()
+                metrics.inFlight.record(inFlight.count)
+                try publishPreview(header: header, image: frame.image)
+            }
+            countBufferDrops(live)
+            try drain(acks)
+        } catch {
+            logger.error("ingest stopped", metadata: ["source": "\(source.name)", "error": "\(error)"])
+            outcome.failure = "\(error)"
+        }
+    }
+
+    /// Stop requested: no more reading; gives the frames in flight a bounded time to land.
+    private func drain(_ acks: ZMQSocket) throws(ZMQError) {
+        let deadline = ContinuousClock.now + configuration.drainTimeout
+        while !inFlight.isEmpty && ContinuousClock.now < deadline {
+            try receiveAcks(acks, waitingUpTo: .milliseconds(50))
+        }
+    }
+
+    private func dropLive() {
+        outcome.framesDropped += 1
+        metrics.dropped.increment()
+    }
+
+    /// Adds the frames the capture buffer dropped since the last look to the counts.
+    private func countBufferDrops(_ live: LiveStreamSource) {
+        let total = live.droppedFrames
+        guard total > bufferDropsCounted else { return }
+        let new = total - bufferDropsCounted
+        bufferDropsCounted = total
+        outcome.framesDropped += new
+        metrics.dropped.increment(by: new)
+    }
+
+    /// Live frames not acknowledged within `ackTimeout` were lost in flight (a worker died, a
+    /// queue was dropped): they are counted and forgotten, freeing the window.
+    private func forgetExpired() {
+        let now = ContinuousClock.now
+        for (seq, entry) in inFlight where now - entry.sentAt >= configuration.ackTimeout {
+            inFlight.removeValue(forKey: seq)
+            outcome.framesLost += 1
+            metrics.lost.increment()
+            logger.debug("live frame lost in flight", metadata: ["source": "\(source.name)", "seq": "\(seq)"])
+        }
     }
 
     /// The next frame, or nil at the end or when the source fails (recorded as the failure).
@@ -99,6 +186,7 @@ final class SourceRunner {
         do {
             guard let frame = try source.next() else { return nil }
             outcome.framesRead += 1
+            metrics.read.increment()
             return frame
         } catch {
             logger.error("cannot read the source", metadata: ["source": "\(source.name)", "error": "\(error)"])
@@ -116,6 +204,8 @@ final class SourceRunner {
             if stop.isRequested { return }
         }
         inFlight[frame.seq] = (parts, ContinuousClock.now)
+        metrics.sent.increment()
+        metrics.inFlight.record(inFlight.count)
         try publishPreview(header: header, image: frame.image)
     }
 
@@ -136,6 +226,10 @@ final class SourceRunner {
                 let ack = try AckMessage(parts: parts)
                 if ack.header.source == source.name, inFlight.removeValue(forKey: ack.header.seq) != nil {
                     outcome.framesAcknowledged += 1
+                    metrics.recorded.increment()
+                    metrics.inFlight.record(inFlight.count)
+                    let latency = SourceFrame.now() - ack.header.capturedAt
+                    if latency >= 0 { metrics.latency.recordMicroseconds(latency) }
                 }
             } catch {
                 malformed.record(error, socket: "acks")
@@ -152,6 +246,7 @@ final class SourceRunner {
             guard try output.send(entry.parts, timeoutMilliseconds: 0) else { return }
             inFlight[seq] = (entry.parts, now)
             outcome.resends += 1
+            metrics.resent.increment()
             logger.debug("frame re-sent", metadata: ["source": "\(source.name)", "seq": "\(seq)"])
         }
     }

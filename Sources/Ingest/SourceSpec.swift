@@ -23,9 +23,10 @@ public struct SourceSpec: Sendable, Hashable, CustomStringConvertible {
         case glob(pattern: String)
         /// A video file, decoded by ffmpeg.
         case video(path: String)
-        /// A camera or a stream. Recognised so that the user gets a clear refusal; read by a later
-        /// version (its frames are not acknowledged: a live source cannot be re-read).
-        case live(url: String)
+        /// A camera or a stream, read by ffmpeg and reconnected when it fails. Its frames are
+        /// never re-sent (a live source cannot be re-read): they are dropped when the pipeline is
+        /// behind, so that results stay current.
+        case live(url: LiveURL)
     }
 
     /// The id in every frame header (1 to 255 UTF-8 bytes, no control characters).
@@ -52,12 +53,13 @@ public struct SourceSpec: Sendable, Hashable, CustomStringConvertible {
         switch kind {
         case .image(let path), .folder(let path), .video(let path): "\(name)=\(path)"
         case .glob(let pattern): "\(name)=\(pattern)"
-        case .live(let url): "\(name)=\(url)"
+        case .live(let url): "\(name)=\(url.redacted)"
         }
     }
 
     /// Parses and classifies `[NAME=]PATH_OR_URL`, looking at the file system (the first bytes of
-    /// a file tell an image from a video). Live sources are refused for now.
+    /// a file tell an image from a video). A live source's URL is not checked here: a camera may
+    /// be down when the ingest starts, and the ingest keeps trying.
     public static func parse(_ text: String) throws(IngestError) -> SourceSpec {
         guard !text.isEmpty else { throw .invalidSpec(text, reason: "empty source, expected [NAME=]PATH_OR_URL") }
         var givenName: String?
@@ -69,8 +71,15 @@ public struct SourceSpec: Sendable, Hashable, CustomStringConvertible {
             location = String(text[text.index(after: equals)...])
         }
         guard !location.isEmpty else { throw .invalidSpec(text, reason: "no path or URL after the name") }
+        if isLive(location) {
+            let url = LiveURL(location)
+            let name = givenName ?? url.defaultName
+            if givenName == nil, let problem = problem(withName: name) {
+                throw .invalidName(name, reason: "\(problem); give the source a name with NAME=\(url.redacted)")
+            }
+            return SourceSpec(validName: name, kind: .live(url: url))
+        }
         let label = givenName ?? location
-        if isLive(location) { throw .liveSourceUnsupported(source: label, url: location) }
         if let scheme = urlScheme(location) {
             throw .invalidSpec(text, reason: "unsupported URL scheme \"\(scheme)\"; sources are paths or "
                 + liveSchemes.joined(separator: ", ") + " URLs")
@@ -138,7 +147,7 @@ public struct SourceSpec: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// Opens the source for reading. Live sources are refused for now.
+    /// Opens the source for reading (a live source starts capturing on its first read).
     public func open(_ options: SourceOptions = SourceOptions(),
                      logger: Logger = Logger(label: "moodwire.ingest")) throws(IngestError) -> any FrameSource {
         switch kind {
@@ -151,7 +160,7 @@ public struct SourceSpec: Sendable, Hashable, CustomStringConvertible {
         case .video(let path):
             try VideoFileSource(name: name, path: path, loop: options.loop, ffmpegPath: options.ffmpegPath, logger: logger)
         case .live(let url):
-            throw .liveSourceUnsupported(source: name, url: url)
+            try LiveStreamSource(name: name, url: url, options: options.live, ffmpegPath: options.ffmpegPath, logger: logger)
         }
     }
 

@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import Shared
 
 /// Counts refused messages per kind of fault and logs each kind at most once per `interval`, so a
@@ -20,6 +21,7 @@ public final class MalformedMessageLog {
     /// within the interval.
     public func record(_ fault: MalformedMessage, socket: String) {
         counts[fault.kind, default: 0] += 1
+        Counter(label: "moodwire.messages.malformed", dimensions: [("socket", socket), ("kind", "\(fault.kind)")]).increment()
         let now = ContinuousClock.now
         if let last = lastLogged[fault.kind], now - last < interval { return }
         lastLogged[fault.kind] = now

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import Messaging
 import Shared
 
@@ -65,6 +66,7 @@ final class RecorderLoop {
     private let configuration: RecorderServiceConfiguration
     private let logger: Logger
     private let malformed: MalformedMessageLog
+    private let metrics = RecorderMetrics()
 
     init(store: ResultStore, sockets: RecorderSockets, configuration: RecorderServiceConfiguration, logger: Logger) {
         self.store = store
@@ -118,8 +120,15 @@ final class RecorderLoop {
         while true {
             do {
                 let now = Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
+                let start = ContinuousClock.now
                 let inserted = try store.record(batch, processedAt: now)
-                logger.trace("committed", metadata: ["frames": "\(batch.count)", "new": "\(inserted.filter { $0 }.count)"])
+                metrics.commitLatency.record(duration: ContinuousClock.now - start)
+                let new = inserted.filter { $0 }.count
+                metrics.newFrames.increment(by: new)
+                metrics.duplicateFrames.increment(by: batch.count - new)
+                metrics.faces.increment(by: zip(batch, inserted).reduce(0) { $0 + ($1.1 ? $1.0.boxes.count : 0) })
+                metrics.batchFrames.record(batch.count)
+                logger.trace("committed", metadata: ["frames": "\(batch.count)", "new": "\(new)"])
                 break
             } catch {
                 logger.error("cannot commit results; retrying", metadata: ["frames": "\(batch.count)", "error": "\(error)"])
@@ -135,3 +144,4 @@ final class RecorderLoop {
         }
     }
 }
+

@@ -29,13 +29,18 @@ public struct StackConfiguration: Sendable {
     public var expectedFrames: Int?
     /// Port of the web service on loopback; nil runs the stack without it.
     public var webPort: Int?
+    /// First of the consecutive loopback ports where the stages serve `/metrics` and `/healthz`,
+    /// one per process in start order (broker, recorder, detectors, classifiers, web, ingest);
+    /// nil serves none.
+    public var metricsBasePort: Int?
 
     public init(sources: [String], databasePath: String = "moodwire.db", executableDirectory: String,
                 detectors: Int = 1, classifiers: Int = 1, basePort: Int = 5550, keepRunning: Bool = false,
                 logLevel: String = "warning", ingestArguments: [String] = [], detectorArguments: [String] = [],
                 classifierArguments: [String] = [], recorderArguments: [String] = [],
                 stopTimeout: Duration = .seconds(10), showProgress: Bool = false, collectLatencies: Bool = false,
-                expectedFrames: Int? = nil, webPort: Int? = nil) {
+                expectedFrames: Int? = nil, webPort: Int? = nil, metricsBasePort: Int? = nil) {
+        self.metricsBasePort = metricsBasePort
         self.sources = sources
         self.databasePath = databasePath
         self.executableDirectory = executableDirectory

@@ -84,12 +84,32 @@ public final class StackSupervisor: @unchecked Sendable {
         }
         let ingest = configuration.sources.isEmpty ? nil
             : stage("ingest", "ingest", configuration.sources.flatMap { ["--source", $0] } + configuration.ingestArguments)
-        return (services, workers, ingest)
+        guard let metricsBasePort = configuration.metricsBasePort else { return (services, workers, ingest) }
+        let numbered = (services + workers + [ingest].compactMap { $0 }).enumerated().map { index, stage in
+            Stage(name: stage.name, executable: stage.executable, arguments: stage.arguments + ["--metrics-port", "\(metricsBasePort + index)"])
+        }
+        return (Array(numbered[..<services.count]), Array(numbered[services.count..<(services.count + workers.count)]),
+                ingest == nil ? nil : numbered.last)
+    }
+
+    /// The stages' environment: this process's, without a metrics port (each stage gets its own
+    /// by flag, or none; one shared port would let only the first stage start).
+    private static var childEnvironment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["MOODWIRE_METRICS_PORT"] = nil
+        return environment
+    }
+
+    /// Where each stage serves `/metrics` and `/healthz` (with `metricsBasePort`), by stage name.
+    public var operationsPorts: [String: Int] {
+        guard let base = configuration.metricsBasePort else { return [:] }
+        let (services, workers, ingest) = makeStages()
+        return Dictionary(uniqueKeysWithValues: (services + workers + [ingest].compactMap { $0 }).enumerated().map { ($1.name, base + $0) })
     }
 
     private func start(_ stage: Stage) throws {
         stage.process = try ChildProcess(executable: stage.executable, arguments: stage.arguments,
-                                         environment: ProcessInfo.processInfo.environment)
+                                         environment: Self.childEnvironment)
         stage.startedAt = .now
         stage.restartAt = nil
         logger.debug("stage started", metadata: ["stage": "\(stage.name)", "pid": "\(stage.process!.pid)"])

@@ -63,20 +63,22 @@ struct SourceSpecTests {
             == .missingPath(source: missingFolder + "/*.jpg", path: missingFolder))
     }
 
-    @Test("Live URLs are recognised and refused with a clear message", arguments: [
-        "rtsp://camera.local/stream1", "RTSPS://camera.local:322/s", "http://host/video.mjpg",
-        "https://host/live?token=a=b", "v4l2:/dev/video0",
+    @Test("Live URLs are live sources named by host and path, without credentials", arguments: [
+        ("rtsp://camera.local/stream1", "camera.local/stream1"),
+        ("RTSPS://admin:s3cret@camera.local:322/s/", "camera.local:322/s"),
+        ("http://host/video.mjpg", "host/video.mjpg"),
+        ("https://host/live?token=a=b", "host/live"),
+        ("v4l2:/dev/video0", "video0"),
     ])
-    func liveRefused(url: String) throws {
-        let error = try #require(ingestError { _ = try SourceSpec.parse(url) })
-        #expect(error == .liveSourceUnsupported(source: url, url: url))
-        #expect(error.description.contains("live sources are not supported yet"))
+    func liveSources(url: String, name: String) throws {
+        let spec = try SourceSpec.parse(url)
+        #expect(spec.kind == .live(url: LiveURL(url)))
+        #expect(spec.name == name)
+        #expect(!spec.description.contains("s3cret"))
 
-        let named = ingestError { _ = try SourceSpec.parse("door=" + url) }
-        #expect(named == .liveSourceUnsupported(source: "door", url: url))
-        // A live spec built directly (as a later version's parser will) is refused when opened.
-        let spec = try SourceSpec(name: "door", kind: .live(url: url))
-        #expect(ingestError { _ = try spec.open() } == .liveSourceUnsupported(source: "door", url: url))
+        let named = try SourceSpec.parse("door=" + url)
+        #expect(named.name == "door")
+        #expect(named.kind == .live(url: LiveURL(url)))
     }
 
     @Test("Other URL schemes, empty text and a missing name are spec errors")

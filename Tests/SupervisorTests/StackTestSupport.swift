@@ -1,5 +1,10 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Shared
+import SQLite
+@testable import Supervisor
 import Testing
 
 /// Runs the real executables (built beside the test bundle) as child processes.
@@ -88,6 +93,52 @@ enum StackTestSupport {
         return rows
     }
 
+    /// The integer `sql` gives on `database`, read in this process (0 while the file is not there
+    /// yet). Polling loops use it instead of `query`: a child process per poll is slow, and many
+    /// short-lived Foundation processes beside long-running ones have been seen to leave one unreaped.
+    static func count(_ database: String, _ sql: String) -> Int {
+        guard FileManager.default.fileExists(atPath: database),
+              let connection = try? Database(path: database, configuration: .init(access: .readOnly)),
+              let statement = try? connection.prepare(sql), (try? statement.step()) == true else { return 0 }
+        return Int(statement.int64(at: 0))
+    }
+
+    /// A stage's `/metrics` text (the stack runs with `metricsBasePort`), fetched in this process.
+    static func scrapeMetrics(port: Int) throws -> String {
+        let url = URL(string: "http://127.0.0.1:\(port)/metrics")!
+        let done = DispatchSemaphore(value: 0)
+        let response = Locked<Result<String, any Error>>(.failure(StackTestError("no answer from \(url)")))
+        URLSession.shared.dataTask(with: url) { data, _, error in
+            response.value = data.map { .success(String(decoding: $0, as: UTF8.self)) } ?? .failure(error ?? StackTestError("no data"))
+            done.signal()
+        }.resume()
+        guard done.wait(timeout: .now() + 30) == .success else { throw StackTestError("\(url) did not answer in 30 s") }
+        return try response.value.get()
+    }
+
+    /// The value of the sample of `name` whose labels include `labels` (`key="value"` pairs).
+    static func metricValue(_ text: String, _ name: String, _ labels: [String: String] = [:]) -> Double? {
+        for line in text.split(separator: "\n") where line.hasPrefix(name + "{") || line.hasPrefix(name + " ") {
+            let wanted = labels.allSatisfy { line.contains("\($0.key)=\"\($0.value)\"") }
+            if wanted, let value = line.split(separator: " ").last.flatMap({ Double($0) }) { return value }
+        }
+        return nil
+    }
+
+    /// A child process started with posix_spawn (the supervisor's own `ChildProcess`), its
+    /// standard output and error in `log`. Tests that keep processes running beside a supervisor
+    /// use it: Foundation's `Process` was seen to leave such a child unreaped (`waitUntilExit`
+    /// then never returns).
+    static func spawn(_ executable: String, _ arguments: [String], log: String) throws -> ChildProcess {
+        let command = ([executable] + arguments).map(shellQuoted).joined(separator: " ")
+        return try ChildProcess(executable: "/bin/sh", arguments: ["-c", "exec \(command) > \(shellQuoted(log)) 2>&1"],
+                                environment: ProcessInfo.processInfo.environment)
+    }
+
+    private static func shellQuoted(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
     /// A video of `frames` frames at 640x480 made with ffmpeg from one photo, or from ffmpeg's
     /// test pattern (no faces) when `image` is nil.
     static func makeVideo(from image: String?, frames: Int, to path: String) throws {
@@ -115,4 +166,15 @@ enum StackTestSupport {
 struct StackTestError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// A value shared with a callback thread.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+    init(_ value: Value) { stored = value }
+    var value: Value {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
 }

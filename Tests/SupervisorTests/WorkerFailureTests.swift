@@ -21,30 +21,21 @@ struct WorkerFailureTests {
             sources: ["clip=\(video)"], databasePath: database, executableDirectory: StackTestSupport.binDirectory,
             detectors: 2, classifiers: 2, basePort: StackTestSupport.basePort(),
             ingestArguments: ["--ack-timeout", "2"])
-        let supervisor = try StackSupervisor(configuration: configuration, logger: Logger(label: "test"))
-        let finished = DispatchSemaphore(value: 0)
-        let stop = StopSignal()
-        Thread {
-            do { try supervisor.run(stop: stop) } catch { Issue.record("stack failed: \(error)") }
-            finished.signal()
-        }.start()
+        let stack = try RunningStack(configuration)
+        let supervisor = stack.supervisor
 
         // Wait until results flow, then kill a classifier that is holding work.
         let deadline = ContinuousClock.now + .seconds(60)
         var recorded = 0
         while recorded < 20 && ContinuousClock.now < deadline {
             Thread.sleep(forTimeInterval: 0.1)
-            recorded = (try? StackTestSupport.query(database, "SELECT count(*) AS n FROM frames", in: directory).first?["n"] as? Int) ?? 0
+            recorded = StackTestSupport.count(database, "SELECT count(*) FROM frames")
         }
         #expect(recorded >= 20 && recorded < frameCount, "kill must land mid-stream (recorded \(recorded))")
         let victim = try #require(supervisor.processIDs["classifier-1"])
         kill(victim, SIGKILL)
 
-        if finished.wait(timeout: .now() + 180) == .timedOut {
-            stop.request()
-            finished.wait()
-            Issue.record("the stack did not finish")
-        }
+        #expect(stack.waitForEnd(timeout: .seconds(180)), "the stack did not finish")
         let summary = supervisor.summary
         #expect(summary.completed)
         #expect(summary.restarts["classifier-1"] == 1)

@@ -20,7 +20,8 @@ struct BrokerCommand: AsyncParsableCommand {
     var highWaterMark: Int32 = environment("HIGH_WATER_MARK").flatMap(Int32.init) ?? 8
 
     func run() async throws {
-        let logger = service.bootstrapLogging(label: "moodwire.broker")
+        let observability = try service.bootstrapObservability(label: "moodwire.broker")
+        let logger = observability.logger
         let broker: BlockingService
         do {
             broker = try Broker.service(BrokerConfiguration(endpoints: service.endpoints, highWaterMark: highWaterMark), logger: logger)
@@ -28,6 +29,6 @@ struct BrokerCommand: AsyncParsableCommand {
             throw ServiceRunner.configurationError("\(error)")
         }
         logger.info("broker ready", metadata: ["base_port": "\(service.basePort)"])
-        try await ServiceRunner.run([broker], logger: logger)
+        try await ServiceRunner.run([broker], observability: observability)
     }
 }

@@ -31,14 +31,19 @@ struct ClassifierCommand: AsyncParsableCommand {
     @Flag(help: "Average each face with its mirror image (env MOODWIRE_FLIP_AVERAGE=1).")
     var flipAverage: Bool = environment("FLIP_AVERAGE") == "1"
 
+    @Option(help: "Seconds before a result the recorder has not acknowledged is sent again (env MOODWIRE_RESEND_AFTER).")
+    var resendAfter: Double = environment("RESEND_AFTER").flatMap(Double.init) ?? 3
+
     func validate() throws {
+        guard resendAfter > 0 else { throw ValidationError("--resend-after must be positive") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard maxWaitMs >= 0 else { throw ValidationError("--max-wait-ms must be 0 or more") }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be between 1 and 64") }
     }
 
     func run() async throws {
-        let logger = service.bootstrapLogging(label: "moodwire.classifier")
+        let observability = try service.bootstrapObservability(label: "moodwire.classifier")
+        let logger = observability.logger
         let classifier: EmotionClassifier
         do {
             let path = try !model.isEmpty ? model : ModelStore.standard(environment: ProcessInfo.processInfo.environment).locate(ModelStore.emotionModel)
@@ -47,8 +52,9 @@ struct ClassifierCommand: AsyncParsableCommand {
             throw ServiceRunner.configurationError("\(error)")
         }
         let configuration = ClassifierServiceConfiguration(endpoints: service.endpoints, batchSize: batch,
-                                                           maxWait: .milliseconds(maxWaitMs), flipAveraged: flipAverage)
+                                                           maxWait: .milliseconds(maxWaitMs), flipAveraged: flipAverage,
+                                                           resendAfter: .seconds(resendAfter))
         try await ServiceRunner.run([ClassifierService.make(configuration, classifier: Handover(classifier), logger: logger)],
-                                    logger: logger)
+                                    observability: observability)
     }
 }

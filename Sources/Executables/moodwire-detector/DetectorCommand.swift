@@ -45,7 +45,8 @@ struct DetectorCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = service.bootstrapLogging(label: "moodwire.detector")
+        let observability = try service.bootstrapObservability(label: "moodwire.detector")
+        let logger = observability.logger
         let haar: HaarCascade
         do {
             let path = try !cascade.isEmpty ? cascade : ModelStore.standard(environment: ProcessInfo.processInfo.environment).locate(ModelStore.faceCascade)
@@ -58,7 +59,7 @@ struct DetectorCommand: AsyncParsableCommand {
             options: DetectionOptions(scaleFactor: scaleFactor, minNeighbors: minNeighbors, minSize: minSize, maxSize: maxSize > 0 ? maxSize : nil),
             conversion: gray)
         let detector = FaceDetector(cascade: haar, threads: threads)
-        try await ServiceRunner.run([DetectorService.make(configuration, detector: detector, logger: logger)], logger: logger)
+        try await ServiceRunner.run([DetectorService.make(configuration, detector: detector, logger: logger)], observability: observability)
     }
 }
 

@@ -32,7 +32,8 @@ struct RecorderCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = service.bootstrapLogging(label: "moodwire.recorder")
+        let observability = try service.bootstrapObservability(label: "moodwire.recorder")
+        let logger = observability.logger
         let recorder: BlockingService
         do {
             let store = try ResultStore(path: db, logger: logger)
@@ -42,6 +43,6 @@ struct RecorderCommand: AsyncParsableCommand {
         } catch {
             throw ServiceRunner.configurationError("\(error)")
         }
-        try await ServiceRunner.run([recorder], logger: logger)
+        try await ServiceRunner.run([recorder], observability: observability)
     }
 }

@@ -46,7 +46,8 @@ struct WebCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = service.bootstrapLogging(label: "moodwire.web")
+        let observability = try service.bootstrapObservability(label: "moodwire.web")
+        let logger = observability.logger
         let configuration = WebConfiguration(
             host: webHost, port: webPort, databasePath: db, endpoints: service.endpoints, maxBodyBytes: maxBodyBytes,
             maxPixels: maxPixels, uploadTimeout: .milliseconds(Int(uploadTimeout * 1000)))
@@ -61,6 +62,6 @@ struct WebCommand: AsyncParsableCommand {
             throw ServiceRunner.configurationError("\(error)")
         }
         logger.info("web ready", metadata: ["url": "http://\(webHost):\(webPort)/"])
-        try await ServiceRunner.run([gateway.service(), application], logger: logger)
+        try await ServiceRunner.run([gateway.service(), application], observability: observability)
     }
 }

@@ -8,7 +8,7 @@ import Shared
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmark Moodwire's components.",
-        subcommands: [BenchClassifier.self, BenchDetector.self, BenchPipeline.self, BenchWeb.self]
+        subcommands: [BenchClassifier.self, BenchDetector.self, BenchPipeline.self, BenchWeb.self, BenchSoak.self]
     )
 }
 

@@ -14,14 +14,14 @@ struct Up: AsyncParsableCommand {
         Every frame of every source is recorded in the SQLite file (--db) with its faces and their \
         emotion probabilities. The web page (upload, live view, history) is at \
         http://127.0.0.1:8080 (--web-port, --no-web). When all sources are files, the stack stops once every frame is \
-        recorded and prints a summary; Ctrl-C stops it cleanly at any time (what was received is \
+        recorded and prints a summary (with a live source it runs until stopped); Ctrl-C stops it cleanly at any time (what was received is \
         committed). A stage that dies is restarted. A frame is identified by its source name and \
         number, so playing the same file again into the same database records nothing new: name \
         the source differently (NAME=PATH) to record it again.
         """
     )
 
-    @Option(name: .customLong("source"), help: ArgumentHelp("[NAME=]PATH: an image, a folder or glob of images, or a video file (repeatable).", valueName: "source"))
+    @Option(name: .customLong("source"), help: ArgumentHelp("[NAME=]PATH_OR_URL: an image, a folder or glob of images, a video file, an rtsp://, rtsps://, http(s):// stream or a v4l2:/dev/videoN camera (repeatable).", valueName: "source"))
     var sources: [String] = []
 
     @Flag(help: "Also play the sample video and photo that set-up installed (Megamind.avi, messi5.jpg).")
@@ -54,6 +54,9 @@ struct Up: AsyncParsableCommand {
     @Flag(help: "Run the stack without the web service.")
     var noWeb = false
 
+    @Option(help: "Serve /metrics and /healthz of every stage from this loopback port on, one port per process in start order: broker, recorder, detectors, classifiers, web, ingest.")
+    var metricsPort: Int?
+
     @Option(help: "Log level of the stages: trace, debug, info, notice, warning, error.")
     var logLevel: Logger.Level = .warning
 
@@ -64,6 +67,7 @@ struct Up: AsyncParsableCommand {
         guard (1024...65520).contains(basePort) else { throw ValidationError("--base-port must be between 1024 and 65520") }
         guard (1...65535).contains(webPort) else { throw ValidationError("--web-port must be between 1 and 65535") }
         if let fps, fps <= 0 { throw ValidationError("--fps must be positive") }
+        if let metricsPort, !(1024...65000).contains(metricsPort) { throw ValidationError("--metrics-port must be between 1024 and 65000") }
     }
 
     func run() async throws {
@@ -102,7 +106,8 @@ struct Up: AsyncParsableCommand {
             sources: allSources, databasePath: db, executableDirectory: executable.deletingLastPathComponent().path,
             detectors: detectors, classifiers: classifiers, basePort: basePort, keepRunning: keepRunning || loop,
             logLevel: logLevel.rawValue, ingestArguments: ingestArguments, showProgress: isatty(STDERR_FILENO) == 1,
-            expectedFrames: loop || allSources.isEmpty ? nil : expectedFrames, webPort: noWeb ? nil : webPort)
+            expectedFrames: loop || allSources.isEmpty ? nil : expectedFrames, webPort: noWeb ? nil : webPort,
+            metricsBasePort: metricsPort)
         let supervisor = try StackSupervisor(configuration: configuration, logger: logger)
         if !noWeb {
             FileHandle.standardError.write(Data("moodwire up: web page at http://127.0.0.1:\(webPort)/\n".utf8))

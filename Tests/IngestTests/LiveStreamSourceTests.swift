@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+@testable import Ingest
+
+/// A live source against a real RTSP server (GStreamer's, through Debian's python3-gi) on
+/// loopback: frames arrive with capture timestamps; the server is stopped and the source
+/// reports the failure and backs off; the server comes back and frames resume within 10 s.
+@Suite("Live stream source", .serialized, .needsFFmpeg, .needsRTSPServer)
+struct LiveStreamSourceTests {
+    @Test func reconnectsAfterTheServerRestarts() throws {
+        let folder = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(folder) }
+        let image = try writeFile("face.jpg", in: folder, try makeJPEG(width: 320, height: 240))
+        let port = 30_000 + Int(ProcessInfo.processInfo.processIdentifier % 5000)
+        var server = try RTSPTestServer(port: port, image: image, user: "viewer", password: "s3cret")
+        defer { server.stop() }
+
+        let states = StateLog()
+        let options = LiveStreamOptions(stallTimeout: .seconds(3), initialBackoff: .milliseconds(200), maximumBackoff: .seconds(1),
+                                        stateChanged: { states.append($1) })
+        let source = try LiveStreamSource(name: "door", url: LiveURL("rtsp://viewer:s3cret@127.0.0.1:\(port)/cam"), options: options)
+        defer { source.close() }
+
+        let first = try #require(frame(from: source, within: .seconds(15)), "no frame from the RTSP server")
+        #expect(first.width == 320 && first.height == 240)
+        #expect(abs(SourceFrame.now() - first.capturedAt) < 5_000_000)
+        let second = try #require(frame(from: source, within: .seconds(5)))
+        #expect(second.seq > first.seq)
+        #expect(source.state == .streaming)
+
+        server.stop()
+        let failed = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < failed, source.state == .streaming { _ = source.next(waitingUpTo: .milliseconds(100)) }
+        guard case .backingOff(let error, _) = source.state else {
+            Issue.record("still \(source.state) after the server stopped")
+            return
+        }
+        #expect(!error.contains("s3cret"))
+        #expect(source.reconnects >= 1)
+
+        server = try RTSPTestServer(port: port, image: image, user: "viewer", password: "s3cret")
+        let restarted = ContinuousClock.now
+        while source.next(waitingUpTo: .zero) != nil {}   // frames captured before the stop
+        let resumed = try #require(frame(from: source, within: .seconds(10)), "no frame within 10 s of the restart")
+        #expect(resumed.seq > second.seq)
+        #expect(ContinuousClock.now - restarted < .seconds(10))
+        #expect(states.all.contains(.streaming))
+        #expect(states.all.contains { if case .backingOff = $0 { true } else { false } })
+
+        source.close()
+        #expect(source.state == .closed)
+    }
+
+    @Test func wrongPasswordBacksOffWithoutShowingIt() throws {
+        let folder = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(folder) }
+        let image = try writeFile("face.jpg", in: folder, try makeJPEG(width: 64, height: 48))
+        let port = 35_000 + Int(ProcessInfo.processInfo.processIdentifier % 5000)
+        let server = try RTSPTestServer(port: port, image: image, user: "viewer", password: "right")
+        defer { server.stop() }
+        let source = try LiveStreamSource(name: "door", url: LiveURL("rtsp://viewer:wrong-secret@127.0.0.1:\(port)/cam"),
+                                          options: LiveStreamOptions(stallTimeout: .seconds(3), initialBackoff: .milliseconds(200)))
+        defer { source.close() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline, source.reconnects == 0 { _ = source.next(waitingUpTo: .milliseconds(100)) }
+        guard case .backingOff(let error, _) = source.state else {
+            Issue.record("expected backing off, got \(source.state)")
+            return
+        }
+        #expect(error.contains("exited"), "\(error)")
+        #expect(!error.contains("wrong-secret"))
+    }
+
+    private func frame(from source: LiveStreamSource, within wait: Duration) -> SourceFrame? {
+        let deadline = ContinuousClock.now + wait
+        while ContinuousClock.now < deadline {
+            if let frame = source.next(waitingUpTo: .milliseconds(100)) { return frame }
+        }
+        return nil
+    }
+}
+
+/// States seen by the capture thread's observer.
+private final class StateLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var states: [LiveSourceState] = []
+    func append(_ state: LiveSourceState) { lock.withLock { states.append(state) } }
+    var all: [LiveSourceState] { lock.withLock { states } }
+}
