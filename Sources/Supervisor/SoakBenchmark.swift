@@ -74,10 +74,6 @@ public struct SoakBenchmark {
             do { try supervisor.run(stop: stop) } catch { failure.error = error }
             finished.signal()
         }.start()
-        defer {
-            stop.request()
-            finished.wait()
-        }
 
         let start = ContinuousClock.now
         var first: [String: Int] = [:], last: [String: Int] = [:], peak: [String: Int] = [:]
@@ -101,6 +97,9 @@ public struct SoakBenchmark {
                                 Double(total) / 1_048_576, sample.count))
             }
         }
+        let elapsed = ContinuousClock.now - start
+        stop.request()
+        finished.wait()
         if let error = failure.error { throw error }
         let summary = supervisor.summary
         let megabytes = { (bytes: Int?) in Double(bytes ?? 0) / 1_048_576 }
@@ -108,7 +107,6 @@ public struct SoakBenchmark {
             ServiceMemory(service: service, startMegabytes: megabytes(first[service]), endMegabytes: megabytes(last[service]),
                           peakMegabytes: megabytes(peak[service]))
         }
-        let elapsed = ContinuousClock.now - start
         return Result(seconds: Double(elapsed.components.seconds), warmUpSeconds: Double(warmUp.components.seconds),
                       framesPerSecond: configuration.framesPerSecond, framesRecorded: summary.totalFrames,
                       facesRecorded: summary.totalFaces, restarts: summary.restarts.filter { $0.value > 0 },

@@ -207,7 +207,8 @@ public final class StackSupervisor: @unchecked Sendable {
         }
     }
 
-    /// Records each running stage's peak resident memory (VmHWM) and publishes the PIDs.
+    /// Records each running stage's peak resident memory (VmHWM) and publishes the PIDs and the
+    /// summary so far (for readers while the stack runs, such as the soak benchmark).
     private func sampleMemory(_ stages: [Stage], into summary: inout StackSummary) {
         var pids: [String: pid_t] = [:]
         for stage in stages {
@@ -217,7 +218,10 @@ public final class StackSupervisor: @unchecked Sendable {
                 summary.peakResidentBytes[stage.name] = max(summary.peakResidentBytes[stage.name] ?? 0, bytes)
             }
         }
-        lock.withLock { runningPIDs = pids }
+        lock.withLock {
+            runningPIDs = pids
+            lastSummary = summary
+        }
     }
 
     /// VmHWM from /proc: the most memory the process has had resident.

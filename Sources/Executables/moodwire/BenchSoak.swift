@@ -67,8 +67,9 @@ struct BenchSoak: AsyncParsableCommand {
             "service        start MB   end MB   peak MB   change",
         ]
         for service in r.services {
-            lines.append(String(format: "%-13@ %9.1f %8.1f %9.1f %+7.1f%%", service.service as NSString, service.startMegabytes,
-                                service.endMegabytes, service.peakMegabytes, service.change * 100))
+            let name = service.service.padding(toLength: max(13, service.service.count), withPad: " ", startingAt: 0)
+            lines.append(name + String(format: " %9.1f %8.1f %9.1f %+7.1f%%", service.startMegabytes, service.endMegabytes,
+                                       service.peakMegabytes, service.change * 100))
         }
         if !r.restarts.isEmpty {
             lines.append("restarts: " + r.restarts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
