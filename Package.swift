@@ -297,7 +297,7 @@ let package = Package(
                                                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Shared"], exclude: ["RTSP"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Shared", "Messaging"], exclude: ["RTSP"]),
         .testTarget(name: "RecorderTests", dependencies: ["Recorder", "SQLite", "Shared"]),
         .testTarget(name: "WebTests", dependencies: ["Web", "Shared", "Messaging", "Recorder", .product(name: "Logging", package: "swift-log"),
                                                  .product(name: "Hummingbird", package: "hummingbird"),

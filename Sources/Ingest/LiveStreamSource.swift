@@ -43,14 +43,10 @@ public final class LiveStreamSource: FrameSource {
         close()
     }
 
-    /// ffmpeg's arguments: the input options for the kind of location, then each frame once
-    /// (`passthrough`) as a full-range 4:2:0 JPEG at quality 3 on standard output.
-    public var arguments: [String] { capture.arguments }
-
     /// The next frame, waiting as long as it takes (the stream may be reconnecting); nil once
     /// closed. The ingest uses `next(waitingUpTo:)` instead, to keep serving acknowledgements.
     public func next() throws(IngestError) -> SourceFrame? {
-        while thread == nil || !capture.isStopped {
+        while !capture.isStopped {
             if let frame = next(waitingUpTo: .milliseconds(500)) { return frame }
         }
         return nil
@@ -129,6 +125,8 @@ private final class LiveCapture: Sendable {
         upGauge = Gauge(label: "moodwire.ingest.source_streaming", dimensions: [("source", name)])
     }
 
+    /// ffmpeg's arguments: the input options for the kind of location, then each frame once
+    /// (`passthrough`) as a full-range 4:2:0 JPEG at quality 3 on standard output.
     var arguments: [String] {
         ["-hide_banner", "-loglevel", "error", "-nostdin"] + url.ffmpegInputArguments(ioTimeout: options.stallTimeout)
             + ["-map", "0:v:0", "-fps_mode", "passthrough", "-pix_fmt", "yuvj420p",

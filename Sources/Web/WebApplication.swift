@@ -11,6 +11,8 @@ public enum WebApplication {
     public static func make(configuration: WebConfiguration, gateway: PipelineGateway,
                             logger: Logger) throws -> some ApplicationProtocol {
         let router = Router()
+        // Requests by route, method and status, and their durations, for /metrics.
+        router.add(middleware: MetricsMiddleware())
         let assets = try Assets()
         let reader = ResultsReader(databasePath: configuration.databasePath)
         let uploads = UploadDecoder(maxPixels: configuration.maxPixels)

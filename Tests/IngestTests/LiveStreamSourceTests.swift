@@ -1,4 +1,5 @@
 import Foundation
+import Messaging
 import Testing
 @testable import Ingest
 
@@ -11,7 +12,7 @@ struct LiveStreamSourceTests {
         let folder = try makeTemporaryFolder()
         defer { removeTemporaryFolder(folder) }
         let image = try writeFile("face.jpg", in: folder, try makeJPEG(width: 320, height: 240))
-        let port = 30_000 + Int(ProcessInfo.processInfo.processIdentifier % 5000)
+        let port = try RTSPTestServer.freePort()
         var server = try RTSPTestServer(port: port, image: image, user: "viewer", password: "s3cret")
         defer { server.stop() }
 
@@ -55,7 +56,7 @@ struct LiveStreamSourceTests {
         let folder = try makeTemporaryFolder()
         defer { removeTemporaryFolder(folder) }
         let image = try writeFile("face.jpg", in: folder, try makeJPEG(width: 64, height: 48))
-        let port = 35_000 + Int(ProcessInfo.processInfo.processIdentifier % 5000)
+        let port = try RTSPTestServer.freePort()
         let server = try RTSPTestServer(port: port, image: image, user: "viewer", password: "right")
         defer { server.stop() }
         let source = try LiveStreamSource(name: "door", url: LiveURL("rtsp://viewer:wrong-secret@127.0.0.1:\(port)/cam"),
@@ -86,4 +87,60 @@ private final class StateLog: @unchecked Sendable {
     private var states: [LiveSourceState] = []
     func append(_ state: LiveSourceState) { lock.withLock { states.append(state) } }
     var all: [LiveSourceState] { lock.withLock { states } }
+}
+
+/// The ingest's live loop against a pipeline that takes nothing (its queue full, no
+/// acknowledgements): frames are dropped and counted instead of queued, and the few in flight are
+/// counted as lost, not re-sent.
+@Suite("Live ingest under back-pressure", .serialized, .needsFFmpeg, .needsRTSPServer)
+struct LiveBackPressureTests {
+    @Test func aStalledPipelineDropsLiveFramesInsteadOfQueueingThem() throws {
+        let folder = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(folder) }
+        let image = try writeFile("face.jpg", in: folder, try makeJPEG(width: 160, height: 120))
+        let port = try RTSPTestServer.freePort()
+        let server = try RTSPTestServer(port: port, image: image)
+        defer { server.stop() }
+
+        // The pipeline: a frame queue nobody reads and an acknowledgement feed that stays silent.
+        let endpoints = PipelineEndpoints(basePort: 42_000 + Int(ProcessInfo.processInfo.processIdentifier % 2000) * 10)
+        let context = ZMQContext()
+        let frames = try ZMQSocket(context, .pull, highWaterMark: 1, lingerMilliseconds: 0)
+        try frames.bind(endpoints.bind(.framesIn))
+        let acks = try ZMQSocket(context, .publish, lingerMilliseconds: 0)
+        try acks.bind(endpoints.bind(.acks))
+
+        let configuration = IngestServiceConfiguration(endpoints: endpoints, ackTimeout: .seconds(1), highWaterMark: 1,
+                                                       previewInterval: nil, liveWindow: 2, maxLag: .milliseconds(500))
+        let source = try LiveStreamSource(name: "door", url: LiveURL("rtsp://127.0.0.1:\(port)/cam"))
+        let handover = Handover(source)
+        let stop = StopSignal()
+        let outcome = OutcomeBox()
+        let finished = DispatchSemaphore(value: 0)
+        Thread {
+            let runner = SourceRunner(source: handover.value, configuration: configuration, context: ZMQContext(),
+                                      logger: .init(label: "test"))
+            outcome.value = runner.run(stop: stop)
+            finished.signal()
+        }.start()
+        Thread.sleep(forTimeInterval: 6)
+        stop.request()
+        #expect(finished.wait(timeout: .now() + 15) == .success, "the ingest did not stop")
+        let result = try #require(outcome.value)
+        #expect(result.failure == nil)
+        // About 60 frames came in 6 s; at most the window's 2 per ack timeout could be sent.
+        #expect(result.framesDropped >= 20, "dropped \(result.framesDropped) of \(result.framesRead) read")
+        #expect(result.framesLost >= 2, "frames never acknowledged are counted as lost")
+        #expect(result.resends == 0, "live frames are never re-sent")
+        #expect(result.framesAcknowledged == 0)
+    }
+}
+
+private final class OutcomeBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: IngestOutcome?
+    var value: IngestOutcome? {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
 }

@@ -19,6 +19,23 @@ struct RTSPTestServer {
 
     private let process = Process()
 
+    /// A TCP port on loopback that nothing listens on now, chosen by the kernel.
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+            }
+        }
+        guard bound else { throw RTSPTestServerError(description: "no free port: errno \(errno)") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
     init(port: Int, image: String, user: String? = nil, password: String? = nil) throws {
         process.executableURL = URL(fileURLWithPath: Self.python)
         process.arguments = [Self.script, "--port", "\(port)", "--image", image]
