@@ -103,6 +103,21 @@ enum StackTestSupport {
         return Int(statement.int64(at: 0))
     }
 
+    /// Checks that the database holds frames 0..<count of `source` exactly once each, one face row
+    /// per face counted, and at least as many faces as frames (the test videos show a face throughout).
+    static func expectEveryFrameOnce(of source: String, count: Int, in database: String, directory: String) throws {
+        let rows = try query(database, """
+            SELECT count(*) AS n, count(DISTINCT seq) AS distinct_seq, min(seq) AS first, max(seq) AS last,
+                   sum(face_count) AS faces, (SELECT count(*) FROM faces) AS face_rows FROM frames WHERE source = '\(source)'
+            """, in: directory)
+        let row = try #require(rows.first)
+        #expect(row["n"] as? Int == count)
+        #expect(row["distinct_seq"] as? Int == count)
+        #expect(row["first"] as? Int == 0 && row["last"] as? Int == count - 1)
+        #expect(row["faces"] as? Int == row["face_rows"] as? Int)
+        #expect(row["faces"] as? Int ?? 0 >= count)
+    }
+
     /// A stage's `/metrics` text (the stack runs with `metricsBasePort`), fetched in this process.
     static func scrapeMetrics(port: Int) throws -> String {
         let url = URL(string: "http://127.0.0.1:\(port)/metrics")!
