@@ -14,6 +14,9 @@ final class ClassifierLoop {
     private let acks: ZMQSocket
     private let malformed: MalformedMessageLog
     private var unacknowledged = UnacknowledgedResults()
+    /// When the unacknowledged results were last looked through for re-sending: not on every
+    /// batch, which would scan them all at the pipeline's rate.
+    private var lastResendCheck = ContinuousClock.now
 
     private let facesCounter = Counter(label: "moodwire.classifier.faces")
     private let framesCounter = Counter(label: "moodwire.classifier.frames")
@@ -109,9 +112,12 @@ final class ClassifierLoop {
         pendingGauge.record(unacknowledged.count)
     }
 
-    /// Sends again what the recorder has not acknowledged in time, never waiting for room.
+    /// Sends again what the recorder has not acknowledged in time, never waiting for room. Looks at
+    /// most four times per `resendAfter`, so a result waits at most a quarter longer than that.
     private func resendDue() throws(ZMQError) {
         let now = ContinuousClock.now
+        guard now - lastResendCheck >= configuration.resendAfter / 4 else { return }
+        lastResendCheck = now
         for (key, parts) in unacknowledged.due(olderThan: configuration.resendAfter, at: now) {
             guard try output.send(parts, timeoutMilliseconds: 0) else { return }
             unacknowledged.resent(key, at: now)

@@ -88,7 +88,7 @@ final class SourceRunner {
                         }
                     }
                     if let frame = try readFrame() {
-                        try send(frame, on: output, stop: stop)
+                        try send(frame, on: output, waitingUntil: stop)
                     } else {
                         exhausted = true
                         logger.debug("source read to its end", metadata: ["source": "\(source.name)", "frames": "\(outcome.framesRead)"])
@@ -126,17 +126,7 @@ final class SourceRunner {
                     dropLive()
                     continue
                 }
-                let header = FrameHeader(kind: .frame, flags: .acknowledged, source: source.name, seq: frame.seq,
-                                         capturedAt: frame.capturedAt, width: frame.width, height: frame.height)
-                let parts = FrameMessage(header: header, image: frame.image).parts
-                guard try output.send(parts, timeoutMilliseconds: 0) else {
-                    dropLive()
-                    continue
-                }
-                inFlight[frame.seq] = (parts, ContinuousClock.now)
-                metrics.sent.increment()
-                metrics.inFlight.record(inFlight.count)
-                try publishPreview(header: header, image: frame.image)
+                if try !send(frame, on: output, waitingUntil: nil) { dropLive() }
             }
             countBufferDrops(live)
             try drain(acks)
@@ -195,18 +185,26 @@ final class SourceRunner {
         }
     }
 
-    private func send(_ frame: SourceFrame, on output: ZMQSocket, stop: StopSignal) throws(ZMQError) {
+    /// Sends the frame and keeps it in flight; false when the pipeline had no room for it. With a
+    /// stop signal (file sources) it waits for room until a stop request, which leaves the frame
+    /// unsent (and counted); without one (live sources) it does not wait.
+    @discardableResult
+    private func send(_ frame: SourceFrame, on output: ZMQSocket, waitingUntil stop: StopSignal?) throws(ZMQError) -> Bool {
         let header = FrameHeader(kind: .frame, flags: .acknowledged, source: source.name, seq: frame.seq,
                                  capturedAt: frame.capturedAt, width: frame.width, height: frame.height)
         let parts = FrameMessage(header: header, image: frame.image).parts
-        // Wait for room in the pipeline; a stop request leaves the frame unsent (and counted).
-        while try !output.send(parts, timeoutMilliseconds: 100) {
-            if stop.isRequested { return }
+        if let stop {
+            while try !output.send(parts, timeoutMilliseconds: 100) {
+                if stop.isRequested { return false }
+            }
+        } else if try !output.send(parts, timeoutMilliseconds: 0) {
+            return false
         }
         inFlight[frame.seq] = (parts, ContinuousClock.now)
         metrics.sent.increment()
         metrics.inFlight.record(inFlight.count)
         try publishPreview(header: header, image: frame.image)
+        return true
     }
 
     /// Offers the frame to live viewers if the last preview is old enough; never waits.

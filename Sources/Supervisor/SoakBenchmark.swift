@@ -83,7 +83,7 @@ public struct SoakBenchmark {
             Thread.sleep(forTimeInterval: 1)
             let now = ContinuousClock.now
             guard now - start >= warmUp else { continue }
-            let sample = supervisor.processIDs.compactMapValues(Self.residentBytes(of:))
+            let sample = supervisor.processIDs.compactMapValues { StackSupervisor.memoryBytes("VmRSS", of: $0) }
             if first.isEmpty { first = sample }
             for (service, bytes) in sample {
                 last[service] = bytes
@@ -111,14 +111,6 @@ public struct SoakBenchmark {
                       framesPerSecond: configuration.framesPerSecond, framesRecorded: summary.totalFrames,
                       facesRecorded: summary.totalFaces, restarts: summary.restarts.filter { $0.value > 0 },
                       services: services, tolerance: configuration.tolerance)
-    }
-
-    /// VmRSS from /proc: memory resident now (VmHWM, the peak, never comes down).
-    static func residentBytes(of pid: pid_t) -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return nil }
-        return kilobytes * 1024
     }
 }
 

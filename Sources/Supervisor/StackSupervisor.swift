@@ -214,7 +214,7 @@ public final class StackSupervisor: @unchecked Sendable {
         for stage in stages {
             guard let process = stage.process, process.isRunning else { continue }
             pids[stage.name] = process.pid
-            if let bytes = Self.peakResidentBytes(of: process.pid) {
+            if let bytes = Self.memoryBytes("VmHWM", of: process.pid) {
                 summary.peakResidentBytes[stage.name] = max(summary.peakResidentBytes[stage.name] ?? 0, bytes)
             }
         }
@@ -224,10 +224,11 @@ public final class StackSupervisor: @unchecked Sendable {
         }
     }
 
-    /// VmHWM from /proc: the most memory the process has had resident.
-    static func peakResidentBytes(of pid: pid_t) -> Int? {
+    /// A memory figure of the process from /proc/PID/status, in bytes: `VmHWM` (the most it has
+    /// had resident) or `VmRSS` (resident now).
+    static func memoryBytes(_ field: String, of pid: pid_t) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
               let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return nil }
         return kilobytes * 1024
     }
