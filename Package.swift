@@ -11,13 +11,20 @@ let numericSettings: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-target-cpu", targetCPU], .when(configuration: .release)),
 ]
 
+let log: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
+let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+
 let package = Package(
     name: "Moodwire",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "moodwire", targets: ["moodwire"]),
-        .library(name: "Classifier", targets: ["Classifier"]),
-        .library(name: "Shared", targets: ["Shared"]),
+        .library(name: "NeuralNetwork", targets: ["NeuralNetwork"]),
+        .library(name: "FaceDetection", targets: ["FaceDetection"]),
+        .library(name: "EmotionClassification", targets: ["EmotionClassification"]),
         .executable(name: "moodwire-broker", targets: ["moodwire-broker"]),
         .executable(name: "moodwire-ingest", targets: ["moodwire-ingest"]),
         .executable(name: "moodwire-detector", targets: ["moodwire-detector"]),
@@ -32,6 +39,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // C libraries, one system-library target each.
@@ -62,248 +70,110 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
 
-        // ZeroMQ sockets with typed errors, the broker's proxy devices, and the dedicated-thread
-        // service loop every stage runs in.
-        .target(
-            name: "Messaging",
-            dependencies: [
-                "CZeroMQ",
-                "Shared",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
-        ),
-        // SQLite connections and prepared statements with typed errors.
-        .target(
-            name: "SQLite",
-            dependencies: ["CSQLite"]
-        ),
-
-        // Images, labels, model locations and terminal helpers shared by every stage.
-        .target(
-            name: "Shared",
-            dependencies: [
-                "CTurboJPEG",
-                "CSPNG",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: numericSettings
-        ),
-        // The CNN runtime on OpenBLAS and the emotion classifier built on it.
-        .target(
-            name: "Classifier",
-            dependencies: [
-                "Shared",
-                "COpenBLAS",
-                "Messaging",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-            ],
-            swiftSettings: numericSettings
-        ),
-        // Viola-Jones face detection with OpenCV's semantics.
-        .target(
-            name: "Detector",
-            dependencies: [
-                "Shared",
-                "Messaging",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-            ],
-            swiftSettings: numericSettings
-        ),
-        // Frame sources (image files, folders, video files through ffmpeg) and the ingest stage.
-        .target(
-            name: "Ingest",
-            dependencies: [
-                "Shared",
-                "Messaging",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-            ]
-        ),
-        // The SQLite results store, the recorder stage, and the read-only query and report.
-        .target(
-            name: "Recorder",
-            dependencies: [
-                "Shared",
-                "Messaging",
-                "SQLite",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-            ]
-        ),
-        // The web service: upload page and JSON API through the pipeline, live view, history.
-        .target(
-            name: "Web",
-            dependencies: [
-                "Shared",
-                "Messaging",
-                "Analysis",
-                "Classifier",
-                "Recorder",
-                "SQLite",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-            ],
-            resources: [.copy("Assets")]
-        ),
-        // `moodwire up`: every stage as a supervised child process on loopback.
-        .target(
-            name: "Supervisor",
-            dependencies: [
-                "Shared",
-                "Messaging",
-                "Recorder",
-                "Ingest",
-                "Detector",
-                "Classifier",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-            ]
-        ),
+        // ── Pure libraries: no ZeroMQ, HTTP or command line. ──
+        // Duration conversions for the C APIs, the wire and the reports.
+        .target(name: "Timing"),
+        // Gray and RGB images, JPEG/PNG codecs, one format sniff, EXIF orientation, OpenCV-exact resizes.
+        .target(name: "Imaging", dependencies: ["CTurboJPEG", "CSPNG"], swiftSettings: numericSettings),
+        // The thread team the numeric kernels share.
+        .target(name: "Parallelism"),
+        // The CNN runtime on OpenBLAS: layers, model file, graph, inference session.
+        .target(name: "NeuralNetwork", dependencies: ["COpenBLAS", "Parallelism", "Timing", log], swiftSettings: numericSettings),
+        // Viola-Jones face detection with OpenCV's semantics, and fer's face crop.
+        .target(name: "FaceDetection", dependencies: ["Imaging", "Parallelism"], swiftSettings: numericSettings),
+        // Emotions, scores and face results with their printed forms: what every consumer of results shares.
+        .target(name: "Results", dependencies: ["Imaging"]),
+        // The emotion classifier on the CNN runtime.
+        .target(name: "EmotionClassification", dependencies: ["NeuralNetwork", "Imaging", "Results", log],
+                swiftSettings: numericSettings),
         // Detector and classifier in one process: `moodwire analyze`.
-        .target(
-            name: "Analysis",
-            dependencies: ["Shared", "Detector", "Classifier"]
-        ),
-        // `moodwire eval` and `moodwire bench`: labelled-folder evaluation, metrics and benchmarks
-        // of the classifier and the detector.
-        .target(
-            name: "Evaluation",
-            dependencies: [
-                "Shared",
-                "Classifier",
-                "Detector",
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
+        .target(name: "Analysis", dependencies: ["FaceDetection", "EmotionClassification", "Imaging", "Results"]),
+        // Labelled-folder evaluation, confusion matrix, detection quality.
+        .target(name: "Evaluation", dependencies: ["EmotionClassification", "Imaging", "Results"]),
+        // SQLite connections and prepared statements with typed errors.
+        .target(name: "SQLite", dependencies: ["CSQLite"]),
+        // The results schema and store, and the read-only query and report.
+        .target(name: "ResultDatabase", dependencies: ["SQLite", "Results", "Imaging", "PipelineProtocol", "Timing"]),
+        // One child-process type: posix_spawn, process groups, piped output, exit status.
+        .target(name: "Processes"),
 
-        // /metrics and /healthz on a small HTTP port, health states, JSON log lines: what every
-        // service exposes to operators.
-        .target(
-            name: "Observability",
-            dependencies: [
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
-        ),
+        // ── Infrastructure ──
+        // The wire protocol between the stages and its endpoints.
+        .target(name: "PipelineProtocol", dependencies: ["Imaging", "Results", "Timing"]),
+        // ZeroMQ sockets with typed errors, the broker's proxy devices, the dedicated-thread service
+        // loop every stage runs in, and the retransmit window.
+        .target(name: "Messaging", dependencies: ["CZeroMQ", "PipelineProtocol", "Timing", log, metrics, lifecycle]),
+        // /metrics and /healthz on a small HTTP port, health states, JSON log lines.
+        .target(name: "Observability", dependencies: [hummingbird, log, metrics, lifecycle,
+                                                     .product(name: "Prometheus", package: "swift-prometheus")]),
+        // Option groups declared once, environment variables, exit statuses, progress bar, model lookup.
+        .target(name: "CommandLineSupport", dependencies: ["Messaging", "Observability", "Timing", argumentParser, log, lifecycle]),
 
-        // Flags with environment-variable equivalents and logging set-up for every executable.
-        .target(
-            name: "ServiceCommand",
-            dependencies: [
-                "Messaging",
-                "Observability",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Sources/Executables/ServiceCommand"
-        ),
-        .executableTarget(
-            name: "moodwire-broker",
-            dependencies: [
-                "ServiceCommand", "Shared", "Messaging",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "Sources/Executables/moodwire-broker"
-        ),
-        .executableTarget(
-            name: "moodwire-ingest",
-            dependencies: [
-                "ServiceCommand", "Shared", "Ingest", "Messaging",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "Sources/Executables/moodwire-ingest"
-        ),
-        .executableTarget(
-            name: "moodwire-detector",
-            dependencies: [
-                "ServiceCommand", "Shared", "Detector", "Messaging",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "Sources/Executables/moodwire-detector"
-        ),
-        .executableTarget(
-            name: "moodwire-classifier",
-            dependencies: [
-                "ServiceCommand", "Shared", "Classifier", "Messaging",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "Sources/Executables/moodwire-classifier"
-        ),
-        .executableTarget(
-            name: "moodwire-recorder",
-            dependencies: [
-                "ServiceCommand", "Shared", "Recorder", "Messaging",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "Sources/Executables/moodwire-recorder"
-        ),
-        .executableTarget(
-            name: "moodwire-web",
-            dependencies: [
-                "ServiceCommand", "Shared", "Web", "Messaging",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "Sources/Executables/moodwire-web"
-        ),
-        .executableTarget(
-            name: "moodwire",
-            dependencies: [
-                "Shared",
-                "Classifier",
-                "Evaluation",
-                "Analysis",
-                "Detector",
-                "Recorder",
-                "Ingest",
-                "Supervisor",
-                "Web",
-                "ServiceCommand",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Sources/Executables/moodwire"
-        ),
+        // ── Stages: libraries wrapped into ZeroMQ services ──
+        // Frame sources (image files, folders, video files and live streams through ffmpeg) and the ingest stage.
+        .target(name: "Ingest", dependencies: ["Imaging", "PipelineProtocol", "Messaging", "Processes", "Timing", log, metrics]),
+        .target(name: "DetectorStage", dependencies: ["FaceDetection", "Imaging", "PipelineProtocol", "Messaging", "Timing", log, metrics]),
+        .target(name: "ClassifierStage", dependencies: ["EmotionClassification", "Imaging", "PipelineProtocol", "Messaging", "Timing", log, metrics]),
+        .target(name: "Recorder", dependencies: ["ResultDatabase", "PipelineProtocol", "Messaging", "Timing", log, metrics]),
+        // The web service: upload page and JSON API through the pipeline, live view, history.
+        .target(name: "Web", dependencies: ["Imaging", "Results", "SQLite", "PipelineProtocol", "Messaging", hummingbird,
+                                           .product(name: "HummingbirdCore", package: "hummingbird"), log, metrics],
+                resources: [.copy("Assets")]),
+        // `moodwire up`: every stage as a supervised child process on loopback.
+        .target(name: "Supervisor", dependencies: ["Processes", "PipelineProtocol", "Messaging", "Timing", log]),
+        // Every `moodwire bench` command, each against a named reference in the same run.
+        .target(name: "Benchmarks", dependencies: ["Imaging", "Parallelism", "NeuralNetwork", "FaceDetection", "EmotionClassification",
+                                                  "Evaluation", "ResultDatabase", "PipelineProtocol", "Messaging", "Processes",
+                                                  "Ingest", "DetectorStage", "ClassifierStage", "Supervisor", "CommandLineSupport",
+                                                  "Timing", log]),
 
-        .testTarget(name: "SharedTests", dependencies: ["Shared"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ClassifierTests", dependencies: ["Classifier", "Shared", "Messaging"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Detector", "Classifier", "Shared"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DetectorTests", dependencies: ["Detector", "Shared", .product(name: "Logging", package: "swift-log")], resources: [.copy("Fixtures")]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Classifier", "Shared"]),
-        .testTarget(name: "MessagingTests", dependencies: ["Messaging", "Shared", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "ObservabilityTests", dependencies: ["Observability", .product(name: "Logging", package: "swift-log"),
-                                                           .product(name: "Metrics", package: "swift-metrics"),
-                                                           .product(name: "HummingbirdTesting", package: "hummingbird"),
-                                                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
-        .testTarget(name: "SQLiteTests", dependencies: ["SQLite"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Shared", "Messaging"], exclude: ["RTSP"]),
-        .testTarget(name: "RecorderTests", dependencies: ["Recorder", "SQLite", "Shared"]),
-        .testTarget(name: "WebTests", dependencies: ["Web", "Shared", "Messaging", "Recorder", .product(name: "Logging", package: "swift-log"),
-                                                 .product(name: "Hummingbird", package: "hummingbird"),
-                                                 .product(name: "HummingbirdTesting", package: "hummingbird")]),
-        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Messaging", "Shared", "SQLite", .product(name: "Logging", package: "swift-log")],
+        // ── Executables: a thin @main each ──
+        .executableTarget(name: "moodwire-broker", dependencies: ["CommandLineSupport", "Messaging", argumentParser, log],
+                          path: "Sources/Executables/moodwire-broker"),
+        .executableTarget(name: "moodwire-ingest", dependencies: ["CommandLineSupport", "Ingest", "Messaging", argumentParser, log],
+                          path: "Sources/Executables/moodwire-ingest"),
+        .executableTarget(name: "moodwire-detector", dependencies: ["CommandLineSupport", "DetectorStage", "FaceDetection", argumentParser, log],
+                          path: "Sources/Executables/moodwire-detector"),
+        .executableTarget(name: "moodwire-classifier", dependencies: ["CommandLineSupport", "ClassifierStage", "EmotionClassification", argumentParser, log],
+                          path: "Sources/Executables/moodwire-classifier"),
+        .executableTarget(name: "moodwire-recorder", dependencies: ["CommandLineSupport", "Recorder", argumentParser, log],
+                          path: "Sources/Executables/moodwire-recorder"),
+        .executableTarget(name: "moodwire-web", dependencies: ["CommandLineSupport", "Web", "Observability", argumentParser, log, lifecycle],
+                          path: "Sources/Executables/moodwire-web"),
+        .executableTarget(name: "moodwire", dependencies: ["Imaging", "FaceDetection", "EmotionClassification", "Results", "Analysis",
+                                                          "Evaluation", "ResultDatabase", "Ingest", "Supervisor", "Web", "Observability",
+                                                          "Benchmarks", "CommandLineSupport", argumentParser, log],
+                          path: "Sources/Executables/moodwire"),
+
+        // ── Tests: one target per library, and the shared support target ──
+        .target(name: "TestSupport", dependencies: ["CommandLineSupport", .product(name: "Crypto", package: "swift-crypto")],
+                path: "Tests/TestSupport"),
+        .testTarget(name: "TimingTests", dependencies: ["Timing"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ResultsTests", dependencies: ["Results"]),
+        .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "EmotionClassification", "Imaging", "Results", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "Imaging", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "FaceDetection", "EmotionClassification", "Imaging", "Results", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "EmotionClassification", "Imaging", "Results", "TestSupport"]),
+        .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"]),
+        .testTarget(name: "ResultDatabaseTests", dependencies: ["ResultDatabase", "SQLite", "Imaging", "Results", "PipelineProtocol", "TestSupport", log]),
+        .testTarget(name: "PipelineProtocolTests", dependencies: ["PipelineProtocol", "Imaging"]),
+        .testTarget(name: "MessagingTests", dependencies: ["Messaging", "PipelineProtocol", "Timing", log]),
+        .testTarget(name: "ObservabilityTests", dependencies: ["Observability", log, metrics, lifecycle,
+                                                              .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(name: "CommandLineSupportTests", dependencies: ["CommandLineSupport", "TestSupport"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Imaging", "PipelineProtocol", "Messaging", "Processes", "TestSupport"],
+                    exclude: ["RTSP"]),
+        .testTarget(name: "DetectorStageTests", dependencies: ["DetectorStage", "FaceDetection", "Imaging", "PipelineProtocol", "TestSupport", log]),
+        .testTarget(name: "ClassifierStageTests", dependencies: ["ClassifierStage", "EmotionClassification", "Imaging", "PipelineProtocol",
+                                                                "Messaging", "Timing", "TestSupport"]),
+        .testTarget(name: "WebTests", dependencies: ["Web", "Imaging", "PipelineProtocol", "ResultDatabase", "TestSupport", log, hummingbird,
+                                                    .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Processes", "Messaging", "PipelineProtocol", "SQLite", "Timing", "TestSupport", log],
                     exclude: ["Browser"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "ResultDatabase", "SQLite", "TestSupport", log]),
     ],
     swiftLanguageModes: [.v6]
 )

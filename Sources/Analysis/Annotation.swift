@@ -1,5 +1,5 @@
-import Classifier
-import Shared
+import Imaging
+import Results
 
 /// Draws analysis results on a photo: a box per face in its top emotion's colour and a label
 /// with the emotion and its probability above it (inside the box when there is no room above).

@@ -1,6 +1,7 @@
-import Classifier
-import Detector
-import Shared
+import EmotionClassification
+import FaceDetection
+import Imaging
+import Results
 
 /// Detector and classifier in one process: every face found in a photo with its emotion scores.
 public final class PhotoAnalyzer {
@@ -22,16 +23,5 @@ public final class PhotoAnalyzer {
         }
         let scores = classifier.classify(kept.map(\.crop))
         return zip(kept, scores).map { FaceResult(box: $0.0.box, scores: $0.1) }
-    }
-}
-
-/// One face of a photo: where it is and how it scores.
-public struct FaceResult: Sendable, Equatable {
-    public let box: PixelRect
-    public let scores: EmotionScores
-
-    public init(box: PixelRect, scores: EmotionScores) {
-        self.box = box
-        self.scores = scores
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import Shared
+import Results
 
 /// The confusion matrix as an SVG heat map: one cell per (true, predicted) pair, shaded by the
 /// share of the true label's images it holds, with the count written in it.

@@ -1,4 +1,4 @@
-import Shared
+import Results
 
 /// Counts of (true label, predicted label) pairs over the seven FER2013 classes, and the metrics
 /// derived from them.

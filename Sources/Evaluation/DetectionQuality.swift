@@ -1,5 +1,5 @@
 import Foundation
-import Shared
+import Imaging
 
 /// Detection quality against hand-annotated boxes: each annotated face is matched to at most one
 /// detection (best IoU first, at least `threshold`). Faces marked `ignore` may be found or missed

@@ -1,5 +1,5 @@
 import Foundation
-import Shared
+import Results
 
 /// The printed forms of an evaluation: a readable report and the documented JSON.
 public enum EvaluationReport {

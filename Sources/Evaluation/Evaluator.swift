@@ -1,7 +1,8 @@
-import Classifier
+import EmotionClassification
+import Imaging
+import Results
 import Foundation
 import Logging
-import Shared
 
 /// Runs a classifier over a labelled folder and tallies its predictions. Images that cannot be
 /// read are reported and counted, and the rest go on.

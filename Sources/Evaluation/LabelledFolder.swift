@@ -1,5 +1,5 @@
 import Foundation
-import Shared
+import Results
 
 /// A folder with one subfolder per FER2013 label (angry, disgust, fear, happy, sad, surprise,
 /// neutral) holding that label's images, as FER2013 exports and ../shared/data/fer2013 are laid out.

@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Logging
-import Shared
+import PipelineProtocol
 
 /// The file system side of image sources, with POSIX calls rather than Foundation's: errors keep
 /// their errno for the message, and a file too big to send is refused before it is read.

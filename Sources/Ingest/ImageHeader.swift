@@ -1,5 +1,6 @@
 import Foundation
-import Shared
+import Imaging
+import PipelineProtocol
 
 /// The format and upright size of an encoded image, read from its header alone: the ingest sends
 /// images as they are, and decoding each one just to fill in the frame header's size would cost

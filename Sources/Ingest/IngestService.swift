@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import Messaging
-import Shared
+import PipelineProtocol
 
 /// How the ingest sends frames and waits for them to be recorded.
 public struct IngestServiceConfiguration: Sendable {

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Shared
+import PipelineProtocol
 
 /// Splits a stream of back-to-back JPEG images (ffmpeg's `image2pipe` output) into images, fed in
 /// chunks of any size as they arrive from the pipe.

@@ -1,4 +1,4 @@
-import Shared
+import Timing
 
 /// Where a live source is in its life: what `/healthz` shows and the ingest logs on each change.
 public enum LiveSourceState: Sendable, Equatable, CustomStringConvertible {

@@ -1,7 +1,8 @@
 import Foundation
+import Processes
 import Logging
 import Metrics
-import Shared
+import Timing
 import Synchronization
 
 /// A camera or network stream (`rtsp://`, `rtsps://`, `http(s)://`, `v4l2:/dev/videoN`), decoded
@@ -149,11 +150,11 @@ private final class LiveCapture: Sendable {
         while !isStopped {
             setState(.connecting(attempt: attempt))
             let failure: String?
-            do throws(ChildProcess.Failure) {
-                let child = try ChildProcess(executable: ffmpeg, arguments: arguments)
-                logger.debug("ffmpeg started", metadata: ["source": "\(name)", "url": "\(url)", "pid": "\(child.processIdentifier)"])
+            do throws(ChildProcessError) {
+                let child = try ChildProcess(executable: ffmpeg, arguments: arguments, options: .init(standardOutput: .pipe, standardError: .tail(limit: 8192)))
+                logger.debug("ffmpeg started", metadata: ["source": "\(name)", "url": "\(url)", "pid": "\(child.pid)"])
                 failure = stream(from: child, lastSeq: &lastSeq, backoff: &backoff, attempt: &attempt)
-                child.terminate()
+                child.stop(timeout: .seconds(2))
             } catch {
                 failure = "cannot start \(ffmpeg): \(error.reason)"
             }
@@ -184,13 +185,13 @@ private final class LiveCapture: Sendable {
             let slice = min(Self.pollSlice, Int32(clamping: (options.stallTimeout - silence).timeoutMilliseconds))
             guard child.waitForOutput(timeoutMilliseconds: max(slice, 1)) else { continue }
             let count: Int
-            do throws(ChildProcess.Failure) {
+            do throws(ChildProcessError) {
                 count = try child.readOutput(into: buffer)
             } catch {
                 return "reading ffmpeg's output: \(error.reason)"
             }
             if count == 0 {
-                let status = child.waitForExit()
+                let status = child.waitForExit().shellStatus
                 let stderr = url.redacting(child.errorLines(last: Self.quotedErrorLines).joined(separator: "; "))
                 let ending = status == 0 ? "the stream ended" : "ffmpeg exited with status \(status)"
                 return stderr.isEmpty ? ending : ending + ": " + stderr

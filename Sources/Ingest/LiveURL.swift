@@ -1,5 +1,5 @@
 import Foundation
-import Shared
+import Timing
 
 /// A camera or stream location as ffmpeg reads it, and as it may be shown: the password of a
 /// `scheme://user:password@host/…` URL never reaches a log line, an error or the database.

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
 import Messaging
-import Shared
+import PipelineProtocol
+import Timing
 
 /// One source's send-and-acknowledge loop, on its own thread with its own sockets.
 ///

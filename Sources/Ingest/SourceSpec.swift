@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Shared
+import PipelineProtocol
 
 /// One source as the user gives it, `[NAME=]PATH_OR_URL`, checked and classified before any frame
 /// is read, so that a typo fails at start-up with a message instead of mid-run.

@@ -1,4 +1,5 @@
 import Foundation
+import Processes
 import Logging
 
 /// Frames of a video file, decoded by ffmpeg in a child process that re-encodes each frame as a
@@ -51,12 +52,12 @@ public final class VideoFileSource: FrameSource {
     }
 
     deinit {
-        child?.terminate()
+        child?.stop(timeout: .seconds(2))
         buffer.deallocate()
     }
 
     /// The running ffmpeg's process id, for tests that check it is reaped.
-    var processIdentifier: Int32? { child?.processIdentifier }
+    var processIdentifier: Int32? { child?.pid }
 
     /// ffmpeg's arguments. `file:` keeps a path with a colon from being read as a protocol; only
     /// the first video stream is decoded, each frame once (`passthrough`: no frame duplicated or
@@ -79,7 +80,7 @@ public final class VideoFileSource: FrameSource {
                 if finished { return nil }
                 let child = if let running = self.child { running } else { try start() }
                 let count: Int
-                do throws(ChildProcess.Failure) {
+                do throws(ChildProcessError) {
                     count = try child.readOutput(into: buffer)
                 } catch {
                     throw .ffmpegFailed(source: name, path: path, status: -1, stderr: "reading its output: \(error.reason)")
@@ -103,17 +104,17 @@ public final class VideoFileSource: FrameSource {
 
     /// Stops ffmpeg if it runs; the source then ends.
     public func close() {
-        child?.terminate()
+        child?.stop(timeout: .seconds(2))
         child = nil
         finished = true
         ready = []
     }
 
     private func start() throws(IngestError) -> ChildProcess {
-        do throws(ChildProcess.Failure) {
-            let started = try ChildProcess(executable: ffmpeg, arguments: arguments)
+        do throws(ChildProcessError) {
+            let started = try ChildProcess(executable: ffmpeg, arguments: arguments, options: .init(standardOutput: .pipe, standardError: .tail(limit: 8192)))
             child = started
-            logger.debug("ffmpeg started", metadata: ["source": "\(name)", "pid": "\(started.processIdentifier)"])
+            logger.debug("ffmpeg started", metadata: ["source": "\(name)", "pid": "\(started.pid)"])
             return started
         } catch {
             throw .ffmpegLaunchFailed(source: name, executable: ffmpeg, reason: error.reason)
@@ -125,7 +126,7 @@ public final class VideoFileSource: FrameSource {
     private func endRun() throws(IngestError) {
         guard let child else { return }
         self.child = nil
-        let status = child.waitForExit()
+        let status = child.waitForExit().shellStatus
         let stderr = child.errorLines(last: Self.quotedErrorLines).joined(separator: "; ")
         guard status == 0 else { throw .ffmpegFailed(source: name, path: path, status: status, stderr: stderr) }
         do throws(JPEGStreamSplitter.StreamError) {

@@ -1,4 +1,5 @@
 import Foundation
+import Processes
 
 /// A video's frame count from ffprobe's reading of its container headers, for progress: the
 /// stream's `nb_frames` where the container records it (MP4, AVI), else duration × average frame
@@ -26,20 +27,20 @@ enum VideoProbe {
         let arguments = ["-v", "error", "-select_streams", "v:0",
                          "-show_entries", "stream=nb_frames,avg_frame_rate,duration:format=duration",
                          "-of", "json", path]
-        guard let child = try? ChildProcess(executable: ffprobe, arguments: arguments) else { return nil }
+        guard let child = try? ChildProcess(executable: ffprobe, arguments: arguments, options: .init(standardOutput: .pipe, standardError: .tail(limit: 8192))) else { return nil }
         var json: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)
         var ended = false
         while !ended, json.count < 1 << 20 {
-            guard let count = try? buffer.withUnsafeMutableBytes({ (raw) throws(ChildProcess.Failure) in try child.readOutput(into: raw) }) else { break }
+            guard let count = try? buffer.withUnsafeMutableBytes({ (raw) throws(ChildProcessError) in try child.readOutput(into: raw) }) else { break }
             json += buffer[..<count]
             ended = count == 0
         }
         guard ended else {
-            child.terminate()   // unreadable or absurdly long output: not worth waiting for
+            child.stop(timeout: .seconds(2))   // unreadable or absurdly long output: not worth waiting for
             return nil
         }
-        guard child.waitForExit() == 0,
+        guard child.waitForExit() == .exited(0),
               let output = try? JSONDecoder().decode(Output.self, from: Data(json)),
               let stream = output.streams.first else { return nil }
         if let frames = stream.nb_frames.flatMap(Int.init), frames > 0 { return frames }

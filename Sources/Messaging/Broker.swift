@@ -1,3 +1,4 @@
+import PipelineProtocol
 import CZeroMQ
 import Foundation
 import Logging

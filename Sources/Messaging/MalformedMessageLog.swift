@@ -1,6 +1,6 @@
 import Logging
 import Metrics
-import Shared
+import PipelineProtocol
 
 /// Counts refused messages per kind of fault and logs each kind at most once per `interval`, so a
 /// misbehaving peer cannot flood the log. One per service thread.

@@ -2,7 +2,9 @@ import Foundation
 import Logging
 import Metrics
 import Messaging
-import Shared
+import PipelineProtocol
+import ResultDatabase
+import Timing
 
 /// Where the recorder listens and how it batches its transactions.
 public struct RecorderServiceConfiguration: Sendable {

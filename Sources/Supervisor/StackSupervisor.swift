@@ -1,7 +1,9 @@
 import Foundation
+import Processes
 import Logging
 import Messaging
-import Shared
+import PipelineProtocol
+import Timing
 
 /// `moodwire up`: starts broker, recorder, detectors, classifiers and the ingest as child
 /// processes, restarts a stage that dies (with back-off), shows progress from the recorder's
@@ -108,8 +110,12 @@ public final class StackSupervisor: @unchecked Sendable {
     }
 
     private func start(_ stage: Stage) throws {
-        stage.process = try ChildProcess(executable: stage.executable, arguments: stage.arguments,
-                                         environment: Self.childEnvironment)
+        do {
+            stage.process = try ChildProcess(executable: stage.executable, arguments: stage.arguments,
+                                             options: .init(environment: Self.childEnvironment, ownProcessGroup: true))
+        } catch {
+            throw SupervisorError.cannotStart(executable: stage.executable, reason: error.reason)
+        }
         stage.startedAt = .now
         stage.restartAt = nil
         logger.debug("stage started", metadata: ["stage": "\(stage.name)", "pid": "\(stage.process!.pid)"])
@@ -214,7 +220,7 @@ public final class StackSupervisor: @unchecked Sendable {
         for stage in stages {
             guard let process = stage.process, process.isRunning else { continue }
             pids[stage.name] = process.pid
-            if let bytes = Self.memoryBytes("VmHWM", of: process.pid) {
+            if let bytes = ProcessMemory.bytes(.peakResident, of: process.pid) {
                 summary.peakResidentBytes[stage.name] = max(summary.peakResidentBytes[stage.name] ?? 0, bytes)
             }
         }
@@ -222,15 +228,6 @@ public final class StackSupervisor: @unchecked Sendable {
             runningPIDs = pids
             lastSummary = summary
         }
-    }
-
-    /// A memory figure of the process from /proc/PID/status, in bytes: `VmHWM` (the most it has
-    /// had resident) or `VmRSS` (resident now).
-    static func memoryBytes(_ field: String, of pid: pid_t) -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
-              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return nil }
-        return kilobytes * 1024
     }
 
     static func statusLine(summary: StackSummary, expected: Int?, rate: Double, elapsed: Duration) -> String {

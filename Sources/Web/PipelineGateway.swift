@@ -1,9 +1,9 @@
-import Analysis
-import Classifier
+import Messaging
+import PipelineProtocol
+import Results
+import Timing
 import Foundation
 import Logging
-import Messaging
-import Shared
 import Synchronization
 
 /// The web service's link to the pipeline, on one dedicated thread that owns its sockets: uploads

@@ -1,4 +1,4 @@
-import Shared
+import Results
 
 /// The CSV export of the results API: one row per face, RFC 4180.
 enum ResultsCSV {

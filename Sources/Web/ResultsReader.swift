@@ -1,5 +1,5 @@
 import Foundation
-import Shared
+import Results
 import SQLite
 
 /// Read-only queries behind the history page and the results API. Every value from a request is

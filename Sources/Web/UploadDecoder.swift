@@ -1,5 +1,5 @@
 import Foundation
-import Shared
+import Imaging
 
 /// Turns an upload request's body into the image bytes it carries, in any of the accepted forms:
 /// JSON `{"image": "<base64 or data: URL>"}` (what the page sends), multipart/form-data (a file

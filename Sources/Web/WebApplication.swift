@@ -1,8 +1,7 @@
-import Analysis
+import Results
 import Foundation
 import Hummingbird
 import Logging
-import Shared
 
 /// The web service's routes: the pages, the upload API that goes through the pipeline, the live
 /// feed (Server-Sent Events), the read-only history and results API, the OpenAPI document and a

@@ -1,4 +1,4 @@
-import Messaging
+import PipelineProtocol
 
 /// What the web service serves and where it finds the rest of the stack.
 public struct WebConfiguration: Sendable {

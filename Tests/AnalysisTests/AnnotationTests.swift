@@ -1,8 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Analysis
-import Classifier
-import Shared
+@testable import Imaging
+@testable import Results
 
 @Suite("Annotated output images")
 struct AnnotationTests {

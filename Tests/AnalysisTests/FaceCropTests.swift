@@ -1,6 +1,7 @@
+import TestSupport
 import Testing
-@testable import Detector
-import Shared
+@testable import FaceDetection
+@testable import Imaging
 
 @Suite("fer's face crop")
 struct FaceCropTests {

@@ -1,14 +1,16 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Analysis
-import Classifier
-import Detector
-import Shared
+@testable import CommandLineSupport
+@testable import EmotionClassification
+@testable import FaceDetection
+@testable import Imaging
 
 /// `PhotoAnalyzer` against the fer package (25.10.3, `FER(mtcnn=False, use_tflite=False)`, the
 /// float Keras model) on the shared photos. Tests/AnalysisTests/Fixtures/fer_faces.json comes from
 /// scripts/reference/make_fer_golden.py.
-@Suite("Analysis parity with the fer package", .enabled(if: AnalysisTestSupport.ready || AnalysisTestSupport.inCI,
+@Suite("Analysis parity with the fer package", .enabled(if: AnalysisTestSupport.ready || runningInCI,
                                                         "needs ../shared/data, the model and the cascade (scripts/fetch-models.sh)"))
 struct FerParityTests {
     struct Golden: Decodable {
@@ -54,7 +56,7 @@ struct FerParityTests {
         var compared = 0, agreeing = 0
         var worst: Float = 0
         for item in golden.images {
-            let image = try decoder.decodeGray(contentsOf: AnalysisTestSupport.sharedData + "/" + item.image, conversion: .rgbWeighted)
+            let image = try decoder.decodeGray(contentsOf: sharedData.path + "/" + item.image, conversion: .rgbWeighted)
             let faces = analyzer.analyze(image, options: options)
             let theirs = Dictionary(uniqueKeysWithValues: item.faces.map { (PixelRect(x: $0.box[0], y: $0.box[1], width: $0.box[2], height: $0.box[3]), $0) })
             #expect(Set(faces.map(\.box)) == Set(theirs.keys), "\(item.image)")
@@ -83,14 +85,9 @@ struct FerParityTests {
 }
 
 enum AnalysisTestSupport {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-    static let sharedData = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data").path
     static let fixture = repositoryRoot.appendingPathComponent("Tests/AnalysisTests/Fixtures/fer_faces.json")
-    static let inCI = ProcessInfo.processInfo.environment["CI"] != nil
     static var ready: Bool {
-        let store = ModelStore.standard(environment: ProcessInfo.processInfo.environment)
-        return (try? store.locate(ModelStore.faceCascade)) != nil && (try? store.locate(ModelStore.emotionModel)) != nil
-            && FileManager.default.fileExists(atPath: sharedData + "/faces")
+        InstalledModels.faceCascade != nil && InstalledModels.emotionModel != nil
+            && FileManager.default.fileExists(atPath: sharedDataPath("faces"))
     }
 }

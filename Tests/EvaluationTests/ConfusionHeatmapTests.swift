@@ -1,6 +1,7 @@
 import Evaluation
+import Results
 import Foundation
-import Shared
+import TestSupport
 import Testing
 #if canImport(FoundationXML)
 import FoundationXML

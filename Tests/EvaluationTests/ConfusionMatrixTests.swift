@@ -1,5 +1,6 @@
 import Evaluation
-import Shared
+import Results
+import TestSupport
 import Testing
 
 @Suite struct ConfusionMatrixTests {

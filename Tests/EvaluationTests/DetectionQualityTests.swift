@@ -1,6 +1,7 @@
+import TestSupport
 import Testing
 import Evaluation
-import Shared
+import Imaging
 
 @Suite("Detection quality against annotations")
 struct DetectionQualityTests {

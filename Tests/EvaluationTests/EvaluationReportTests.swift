@@ -1,9 +1,10 @@
 import Foundation
-import Shared
+@testable import Evaluation
+@testable import Results
+import TestSupport
 import Testing
 
 // `EvaluationResult` and its `Failure` have no public initialisers; only an evaluation makes them.
-@testable import Evaluation
 
 @Suite struct EvaluationReportTests {
     private let ferLabels = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]

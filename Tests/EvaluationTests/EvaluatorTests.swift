@@ -1,12 +1,14 @@
-import Classifier
+import EmotionClassification
 import Evaluation
+import Imaging
+import Results
 import Foundation
-import Shared
+import TestSupport
 import Testing
 
 /// End to end on real FER2013 images with the real model: a small labelled folder with two
 /// unreadable files among the images, classified in batches of a few faces.
-@Suite(.needsSharedData, .needsEmotionModel) struct EvaluatorTests {
+@Suite(.needsSharedData("fer2013/publictest", "faces"), .needsEmotionModel) struct EvaluatorTests {
     private static let perLabel = 2
     /// Small, so that batches end in the middle of a label and the bad files fall inside one.
     private static let maxBatch = 4
@@ -42,7 +44,7 @@ import Testing
     }
 
     private func classifier(maxBatch: Int) throws -> EmotionClassifier {
-        try EmotionClassifier(modelPath: emotionModel.get(), maxBatch: maxBatch, threads: 1)
+        try EmotionClassifier(modelPath: #require(InstalledModels.emotionModel), maxBatch: maxBatch, threads: 1)
     }
 
     /// The matrix from classifying each readable image on its own: what batching must not change.

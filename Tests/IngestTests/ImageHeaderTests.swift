@@ -1,5 +1,6 @@
-import Testing
 @testable import Ingest
+import TestSupport
+import Testing
 
 /// A JPEG marker segment: FF, the marker, the big-endian length (counting itself), the payload.
 func segment(_ marker: UInt8, _ payload: [UInt8]) -> [UInt8] {

@@ -1,7 +1,8 @@
 import Foundation
-import Shared
-import Testing
+@testable import Imaging
 @testable import Ingest
+import TestSupport
+import Testing
 
 @Suite("Image list sources: folders, globs, single images")
 struct ImageListSourceTests {

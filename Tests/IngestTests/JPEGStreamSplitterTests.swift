@@ -1,7 +1,8 @@
 import Foundation
-import Shared
-import Testing
+@testable import Imaging
 @testable import Ingest
+import TestSupport
+import Testing
 
 @Suite("JPEG stream splitter")
 struct JPEGStreamSplitterTests {

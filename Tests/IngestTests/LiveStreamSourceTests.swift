@@ -1,7 +1,9 @@
 import Foundation
-import Messaging
-import Testing
 @testable import Ingest
+@testable import Messaging
+@testable import PipelineProtocol
+import TestSupport
+import Testing
 
 /// A live source against a real RTSP server (GStreamer's, through Debian's python3-gi) on
 /// loopback: frames arrive with capture timestamps; the server is stopped and the source

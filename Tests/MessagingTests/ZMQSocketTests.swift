@@ -2,7 +2,8 @@ import Foundation
 import Logging
 import Testing
 @testable import Messaging
-@testable import Shared
+@testable import PipelineProtocol
+@testable import Timing
 
 @Suite("ZeroMQ sockets")
 struct ZMQSocketTests {

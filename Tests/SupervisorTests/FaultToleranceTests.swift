@@ -1,9 +1,9 @@
 import Foundation
 import Logging
-import Messaging
-import Shared
-import Testing
 @testable import Supervisor
+@testable import Timing
+import TestSupport
+import Testing
 
 /// A file source plays through the stack while the recorder, a classifier, a detector and the
 /// broker are killed with SIGKILL one after another, each restarted by the supervisor. Every frame

@@ -1,8 +1,9 @@
+import Processes
 import Foundation
 import Logging
-import Messaging
-import Testing
 @testable import Supervisor
+import TestSupport
+import Testing
 
 /// Live sources through the whole stack: a real RTSP server (GStreamer's, Tests/IngestTests/RTSP)
 /// on loopback feeds `moodwire up`'s ingest and a second ingest process with two sources; the

@@ -1,9 +1,10 @@
 import Foundation
 import Logging
-import Messaging
-import Shared
-import Testing
+@testable import Messaging
 @testable import Supervisor
+@testable import Timing
+import TestSupport
+import Testing
 
 /// A `StackSupervisor` running on a thread of its own, as `moodwire up` runs it.
 final class RunningStack: @unchecked Sendable {

@@ -1,6 +1,8 @@
 import Foundation
 import Messaging
-import Shared
+import PipelineProtocol
+import Timing
+import TestSupport
 import Testing
 
 /// The real processes on loopback: `moodwire up` starts broker, ingest, detector, classifier and

@@ -1,23 +1,23 @@
+import Processes
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import Shared
-import SQLite
-@testable import Supervisor
+@testable import CommandLineSupport
+@testable import SQLite
+import TestSupport
 import Testing
 
 /// Runs the real executables (built beside the test bundle) as child processes.
 enum StackTestSupport {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-    static let sharedData = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data").path
-    static let inCI = ProcessInfo.processInfo.environment["CI"] != nil
+    static let repositoryRoot = TestSupport.repositoryRoot
+    static let sharedData = TestSupport.sharedData.path
+    static let inCI = runningInCI
     static let binDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         .deletingLastPathComponent().path
     static var ready: Bool {
         FileManager.default.fileExists(atPath: sharedData + "/faces")
-            && (try? ModelStore.standard(environment: ProcessInfo.processInfo.environment).locate(ModelStore.emotionModel)) != nil
+            && InstalledModels.emotionModel != nil
     }
     static let skipMessage: Comment = "needs ../shared/data/faces and the model files (scripts/setup.sh)"
 
@@ -140,14 +140,14 @@ enum StackTestSupport {
         return nil
     }
 
-    /// A child process started with posix_spawn (the supervisor's own `ChildProcess`), its
+    /// A child process started with posix_spawn (Moodwire's `ChildProcess`), its
     /// standard output and error in `log`. Tests that keep processes running beside a supervisor
     /// use it: Foundation's `Process` was seen to leave such a child unreaped (`waitUntilExit`
     /// then never returns).
     static func spawn(_ executable: String, _ arguments: [String], log: String) throws -> ChildProcess {
         let command = ([executable] + arguments).map(shellQuoted).joined(separator: " ")
         return try ChildProcess(executable: "/bin/sh", arguments: ["-c", "exec \(command) > \(shellQuoted(log)) 2>&1"],
-                                environment: ProcessInfo.processInfo.environment)
+                                options: .init(ownProcessGroup: true))
     }
 
     private static func shellQuoted(_ text: String) -> String {

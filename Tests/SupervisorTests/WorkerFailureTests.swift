@@ -1,8 +1,8 @@
 import Foundation
 import Logging
-import Messaging
-import Testing
 @testable import Supervisor
+import TestSupport
+import Testing
 
 /// Two detectors and two classifiers; one classifier is killed mid-stream and the supervisor
 /// restarts it. Frames it held are re-sent by the ingest after the acknowledgement timeout, and

@@ -2,11 +2,12 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
-import Messaging
-import Recorder
-import Shared
-import Testing
+@testable import Imaging
+@testable import PipelineProtocol
+@testable import ResultDatabase
 @testable import Web
+import TestSupport
+import Testing
 
 /// The routes on a database built here, with a gateway whose pipeline is not running.
 @Suite("Web routes")

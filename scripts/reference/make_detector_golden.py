@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """OpenCV reference boxes for Moodwire's Haar face detector tests.
 
-Writes Tests/DetectorTests/Fixtures/opencv_faces.json with the boxes of
+Writes Tests/FaceDetectionTests/Fixtures/opencv_faces.json with the boxes of
 cv2.CascadeClassifier(haarcascade_frontalface_default.xml).detectMultiScale(gray, scale_factor,
 min_neighbors, minSize=(min_size, min_size)) for
   - every JPEG in faces/ (gray = cv2.imread(path, cv2.IMREAD_GRAYSCALE)), with (1.1, 5, 30) and
@@ -26,7 +26,7 @@ How to run (from the repository root; the data is not part of the repository):
     python3 -m venv /tmp/refvenv
     /tmp/refvenv/bin/pip install -r scripts/reference/requirements.txt
     /tmp/refvenv/bin/python scripts/reference/make_detector_golden.py [--data ../shared/data] \
-        [--cascade PATH] [--output Tests/DetectorTests/Fixtures/opencv_faces.json]
+        [--cascade PATH] [--output Tests/FaceDetectionTests/Fixtures/opencv_faces.json]
 """
 
 import argparse
@@ -39,7 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reference_common import DEFAULT_DATA, REPO_ROOT, dumps_compact, fail, shared_data  # noqa: E402
 
-DEFAULT_OUTPUT = REPO_ROOT / "Tests" / "DetectorTests" / "Fixtures" / "opencv_faces.json"
+DEFAULT_OUTPUT = REPO_ROOT / "Tests" / "FaceDetectionTests" / "Fixtures" / "opencv_faces.json"
 CASCADE_NAME = "haarcascade_frontalface_default.xml"
 
 FER_DIR = "fer2013/publictest"

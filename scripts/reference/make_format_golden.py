@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """OpenCV reference fixtures for Moodwire's PNG decoding and JPEG EXIF orientation handling.
 
-Generates small deterministic synthetic images under Tests/SharedTests/Fixtures/formats/:
+Generates small deterministic synthetic images under Tests/ImagingTests/Fixtures/formats/:
   png/   one 37x23 PNG per colour type / bit depth that OpenCV's libpng path handles
          differently (8-bit gray, gray+alpha, RGB, RGBA, palette with and without tRNS, 4-bit
          palette, 16-bit gray and RGB, 1/2/4-bit gray, Adam7-interlaced RGB) plus RGB PNGs
@@ -40,7 +40,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reference_common import REPO_ROOT, dumps_compact, fail  # noqa: E402
 
-DEFAULT_OUTPUT_DIR = REPO_ROOT / "Tests" / "SharedTests" / "Fixtures" / "formats"
+DEFAULT_OUTPUT_DIR = REPO_ROOT / "Tests" / "ImagingTests" / "Fixtures" / "formats"
 JSON_NAME = "opencv_formats.json"
 
 PNG_SIZE = (37, 23)   # width, height: neither square nor a multiple of 8

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """OpenCV reference outputs for Moodwire's JPEG-to-gray decode and INTER_LINEAR resize tests.
 
-Writes Tests/SharedTests/Fixtures/opencv_images.json:
+Writes Tests/ImagingTests/Fixtures/opencv_images.json:
   - decodes: size and SHA-256 of cv2.imread(path, cv2.IMREAD_GRAYSCALE) pixel bytes (row-major,
     no padding) for every JPEG in faces/ and the first 5 FER2013 PublicTest files of happy/;
   - resizes: the uint8 output (base64, row-major) of cv2.resize(gray[crop], (width, height)) with the
@@ -14,7 +14,7 @@ How to run (from the repository root; the data is not part of the repository):
     python3 -m venv /tmp/refvenv
     /tmp/refvenv/bin/pip install -r scripts/reference/requirements.txt
     /tmp/refvenv/bin/python scripts/reference/make_image_golden.py [--data ../shared/data] \
-        [--output Tests/SharedTests/Fixtures/opencv_images.json]
+        [--output Tests/ImagingTests/Fixtures/opencv_images.json]
 """
 
 import argparse
@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reference_common import DEFAULT_DATA, REPO_ROOT, dumps_compact, fail, shared_data  # noqa: E402
 
-DEFAULT_OUTPUT = REPO_ROOT / "Tests" / "SharedTests" / "Fixtures" / "opencv_images.json"
+DEFAULT_OUTPUT = REPO_ROOT / "Tests" / "ImagingTests" / "Fixtures" / "opencv_images.json"
 
 FER_DIR = "fer2013/publictest"
 FACES_DIR = "faces"

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Logging
+import CommandLineSupport
 import Messaging
-import ServiceCommand
 
 @main
 struct BrokerCommand: AsyncParsableCommand {

@@ -1,10 +1,10 @@
 import ArgumentParser
-import Classifier
+import ClassifierStage
+import CommandLineSupport
+import EmotionClassification
+import Messaging
 import Foundation
 import Logging
-import Messaging
-import ServiceCommand
-import Shared
 
 @main
 struct ClassifierCommand: AsyncParsableCommand {

@@ -1,10 +1,10 @@
 import ArgumentParser
-import Detector
+import CommandLineSupport
+import DetectorStage
+import FaceDetection
+import Imaging
 import Foundation
 import Logging
-import Messaging
-import ServiceCommand
-import Shared
 
 @main
 struct DetectorCommand: AsyncParsableCommand {

@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
+import CommandLineSupport
 import Ingest
-import Logging
 import Messaging
-import ServiceCommand
+import Logging
 import Synchronization
 
 @main

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Logging
+import CommandLineSupport
 import Messaging
 import Recorder
-import ServiceCommand
+import ResultDatabase
 
 @main
 struct RecorderCommand: AsyncParsableCommand {

@@ -1,10 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
-import Messaging
-import ServiceCommand
-import ServiceLifecycle
+import CommandLineSupport
 import Web
+import ServiceLifecycle
 
 @main
 struct WebCommand: AsyncParsableCommand {

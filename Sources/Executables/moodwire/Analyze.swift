@@ -1,9 +1,11 @@
 import Analysis
+import CommandLineSupport
+import EmotionClassification
+import FaceDetection
+import Imaging
+import Results
 import ArgumentParser
-import Classifier
-import Detector
 import Foundation
-import Shared
 
 struct Analyze: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

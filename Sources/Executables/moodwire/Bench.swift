@@ -1,9 +1,11 @@
 import ArgumentParser
-import Classifier
-import Detector
+import Benchmarks
+import CommandLineSupport
 import Evaluation
+import FaceDetection
+import Imaging
+import NeuralNetwork
 import Foundation
-import Shared
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
-import Shared
-import Supervisor
+import Benchmarks
+import CommandLineSupport
 
 struct BenchPipeline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

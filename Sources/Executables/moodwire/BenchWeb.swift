@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
-import Shared
-import Supervisor
+import Benchmarks
 
 struct BenchWeb: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,9 +1,9 @@
 import ArgumentParser
-import Classifier
+import CommandLineSupport
+import EmotionClassification
 import Evaluation
 import Foundation
 import Logging
-import Shared
 
 struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

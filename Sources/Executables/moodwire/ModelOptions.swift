@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
-import ServiceCommand
-import Shared
+import CommandLineSupport
 
 /// Options shared by the commands that run the classifier.
 struct ModelOptions: ParsableArguments {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Recorder
+import ResultDatabase
 
 struct Query: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Recorder
+import ResultDatabase
 
 struct Report: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

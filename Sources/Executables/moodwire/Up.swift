@@ -1,11 +1,10 @@
 import ArgumentParser
 import Foundation
+import CommandLineSupport
 import Ingest
-import Logging
-import ServiceCommand
-import Shared
 import Supervisor
 import Web
+import Logging
 
 struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

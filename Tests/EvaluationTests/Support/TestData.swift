@@ -1,40 +1,11 @@
 import Foundation
-import Shared
+import CommandLineSupport
+import Results
+import TestSupport
 import Testing
-
-/// The repository root, found from this file's location (Tests/EvaluationTests/Support/).
-let repositoryRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-/// The read-only shared test data beside the repository (`../shared/data`).
-let sharedData = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
 
 /// FER2013 PublicTest: one folder per label.
 let ferPublicTest = sharedData.appendingPathComponent("fer2013/publictest")
-
-let sharedDataAvailable = FileManager.default.fileExists(atPath: ferPublicTest.path)
-
-/// The emotion model where every moodwire command finds it, or the reason it is missing.
-let emotionModel: Result<String, ModelStoreError> = Result { () throws(ModelStoreError) -> String in
-    try ModelStore.standard(environment: ProcessInfo.processInfo.environment).locate(ModelStore.emotionModel)
-}
-
-/// CI must run every test, so a missing prerequisite fails there instead of being skipped.
-let runningInCI = ProcessInfo.processInfo.environment["CI"] != nil
-
-extension Trait where Self == ConditionTrait {
-    /// Runs when ../shared/data is present, and always under CI.
-    static var needsSharedData: Self {
-        .enabled(if: sharedDataAvailable || runningInCI,
-                 "needs ../shared/data (FER2013 and face photos); see shared/data/README.md")
-    }
-
-    /// Runs when the emotion model is installed, and always under CI.
-    static var needsEmotionModel: Self {
-        .enabled(if: (try? emotionModel.get()) != nil || runningInCI,
-                 "needs \(ModelStore.emotionModel); run scripts/fetch-models.sh")
-    }
-}
 
 /// The sorted `.jpg` files of one FER2013 PublicTest label folder, as absolute paths.
 func ferImages(_ label: Emotion) throws -> [String] {
@@ -45,17 +16,6 @@ func ferImages(_ label: Emotion) throws -> [String] {
         .map { folder.appendingPathComponent($0).path }
 }
 
-/// A fresh, empty temporary folder; remove it with `removeTemporaryFolder`.
-func makeTemporaryFolder(_ function: String = #function) throws -> URL {
-    let name = "moodwire-evaluationtests-" + function.filter { $0.isLetter || $0.isNumber } + "-" + UUID().uuidString
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent(name)
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
-func removeTemporaryFolder(_ url: URL) {
-    try? FileManager.default.removeItem(at: url)
-}
 
 /// Creates `relative` (and its folders) under `root` with `contents`.
 @discardableResult

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Tests/IngestTests/RTSP/rtsp_server.py as a child process: a GStreamer RTSP server on loopback

@@ -1,17 +1,12 @@
+import Processes
 import Foundation
-import Shared
-import Testing
+@testable import CommandLineSupport
+@testable import Imaging
 @testable import Ingest
+import TestSupport
+import Testing
 
-/// The repository root, found from this file's location (Tests/IngestTests/Support/).
-let repositoryRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-/// The read-only shared test data beside the repository (`../shared/data`).
-let sharedFaces = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data/faces")
-
-/// CI must run every test, so a missing prerequisite fails there instead of being skipped.
-let runningInCI = ProcessInfo.processInfo.environment["CI"] != nil
+let sharedFaces = sharedData.appendingPathComponent("faces")
 
 let ffmpegPath = ChildProcess.locate("ffmpeg", searchPath: ProcessInfo.processInfo.environment["PATH"])
 
@@ -26,18 +21,6 @@ extension Trait where Self == ConditionTrait {
     static var needsFFmpeg: Self {
         .enabled(if: ffmpegPath != nil || runningInCI, "needs ffmpeg on the PATH (apt-get install ffmpeg)")
     }
-}
-
-/// A fresh, empty temporary folder; remove it with `removeTemporaryFolder`.
-func makeTemporaryFolder(_ function: String = #function) throws -> URL {
-    let name = "moodwire-ingesttests-" + function.filter { $0.isLetter || $0.isNumber } + "-" + UUID().uuidString
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent(name)
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
-func removeTemporaryFolder(_ url: URL) {
-    try? FileManager.default.removeItem(at: url)
 }
 
 /// Writes `bytes` to `relative` under `root` (creating folders) and returns the path.

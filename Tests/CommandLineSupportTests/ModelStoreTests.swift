@@ -1,0 +1,76 @@
+import Foundation
+import CommandLineSupport
+import TestSupport
+import Testing
+
+@Suite struct ModelStoreTests {
+    private let system = "/usr/local/share/moodwire/models"
+
+    @Test func explicitFolderFirstThenXDGThenSystem() {
+        let store = ModelStore.standard(environment: [
+            "MOODWIRE_MODELS": "/opt/models", "XDG_DATA_HOME": "/data/xdg", "HOME": "/home/ada",
+        ])
+        #expect(store.directories == ["/opt/models", "/data/xdg/moodwire/models", system])
+    }
+
+    @Test func homeWhenNoXDGDataHome() {
+        let store = ModelStore.standard(environment: ["MOODWIRE_MODELS": "/opt/models", "HOME": "/home/ada"])
+        #expect(store.directories == ["/opt/models", "/home/ada/.local/share/moodwire/models", system])
+    }
+
+    @Test func emptyVariablesAreIgnored() {
+        let store = ModelStore.standard(environment: ["MOODWIRE_MODELS": "", "XDG_DATA_HOME": "", "HOME": "/home/ada"])
+        #expect(store.directories == ["/home/ada/.local/share/moodwire/models", system])
+    }
+
+    @Test func systemFolderAlone() {
+        #expect(ModelStore.standard(environment: [:]).directories == [system])
+        #expect(ModelStore.standard(environment: ["HOME": ""]).directories == [system])
+    }
+
+    @Test func locateReturnsTheFirstFolderHoldingTheFile() throws {
+        let root = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(root) }
+        let folders = ["a", "b", "c"].map { root.appendingPathComponent($0) }
+        for folder in folders {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        }
+        let file = ModelStore.emotionModel
+        try Data("second".utf8).write(to: folders[1].appendingPathComponent(file))
+        try Data("third".utf8).write(to: folders[2].appendingPathComponent(file))
+        // Another model in the first folder does not make it the answer.
+        try Data("cascade".utf8).write(to: folders[0].appendingPathComponent(ModelStore.faceCascade))
+
+        let store = ModelStore(directories: folders.map(\.path))
+        #expect(try store.locate(file) == folders[1].path + "/" + file)
+        #expect(try store.locate(ModelStore.faceCascade) == folders[0].path + "/" + ModelStore.faceCascade)
+
+        // Through the standard order: $MOODWIRE_MODELS wins over XDG_DATA_HOME.
+        let xdg = root.appendingPathComponent("xdg")
+        try FileManager.default.createDirectory(at: xdg.appendingPathComponent("moodwire/models"),
+                                                withIntermediateDirectories: true)
+        try Data("xdg".utf8).write(to: xdg.appendingPathComponent("moodwire/models/" + file))
+        let explicit = ModelStore.standard(environment: ["MOODWIRE_MODELS": folders[2].path, "XDG_DATA_HOME": xdg.path])
+        #expect(try explicit.locate(file) == folders[2].path + "/" + file)
+        let fallback = ModelStore.standard(environment: ["MOODWIRE_MODELS": folders[0].path, "XDG_DATA_HOME": xdg.path])
+        #expect(try fallback.locate(file) == xdg.path + "/moodwire/models/" + file)
+    }
+
+    @Test func missingFileErrorListsFoldersAndTheFetchScript() throws {
+        let root = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(root) }
+        let folders = [root.appendingPathComponent("empty").path, root.appendingPathComponent("absent").path]
+        try FileManager.default.createDirectory(atPath: folders[0], withIntermediateDirectories: true)
+        let store = ModelStore(directories: folders)
+        do throws(ModelStoreError) {
+            let path = try store.locate(ModelStore.emotionModel)
+            Issue.record("found \(path) in folders without the model")
+        } catch {
+            #expect(error.file == ModelStore.emotionModel)
+            #expect(error.searched == folders)
+            #expect(error.description.contains(ModelStore.emotionModel))
+            for folder in folders { #expect(error.description.contains(folder)) }
+            #expect(error.description.contains("scripts/fetch-models.sh"))
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import TestSupport
+import Testing
+@testable import NeuralNetwork
+
+@Suite("Model file loading and validation")
+struct ModelFileTests {
+    static let model = NetworkTests.residualModel()
+
+    @Test("A written model reads back with the same graph, labels and weights")
+    func roundTrip() throws {
+        let data = try NetworkTestSupport.safetensors(Self.model)
+        let read = try ModelFile(data: data, path: "m.safetensors")
+        #expect(read.graph == Self.model.graph)
+        #expect(read.labels == Self.model.labels)
+        #expect(read.tensors == Self.model.tensors)
+    }
+
+    @Test("Every truncation of a model file is refused with an error, never a crash")
+    func truncated() throws {
+        let data = try NetworkTestSupport.safetensors(Self.model)
+        for length in [0, 4, 8, 20, data.count / 2, data.count - 4, data.count - 1] {
+            #expect(throws: ModelFileError.self, "length \(length)") {
+                try ModelFile(data: data.prefix(length), path: "m")
+            }
+        }
+        let error = try #require(throws: ModelFileError.self) { try ModelFile(data: data.prefix(data.count - 4), path: "m") }
+        #expect(error.description.contains("truncated"))
+    }
+
+    @Test("Wrong format, version and garbage are refused with a clear message")
+    func wrongFiles() throws {
+        let wrongVersion = try NetworkTestSupport.safetensors(Self.model, metadataOverrides: ["format_version": "99"])
+        let versionError = try #require(throws: ModelFileError.self) { try ModelFile(data: wrongVersion, path: "m") }
+        #expect(versionError == .unsupportedVersion(path: "m", found: "99", supported: ModelFile.formatVersion))
+        #expect(versionError.description.contains("convert the model again"))
+
+        let plain = try NetworkTestSupport.safetensors(Self.model, metadataOverrides: ["format": "something-else"])
+        let formatError = try #require(throws: ModelFileError.self) { try ModelFile(data: plain, path: "m") }
+        #expect(formatError.description.contains("not a Moodwire model file"))
+
+        let badGraph = try NetworkTestSupport.safetensors(Self.model, metadataOverrides: ["graph": "{\"nodes\": 3}"])
+        #expect(throws: ModelFileError.self) { try ModelFile(data: badGraph, path: "m") }
+
+        var garbage = Data(repeating: 0xAB, count: 4096)
+        #expect(throws: ModelFileError.self) { try ModelFile(data: garbage, path: "m") }
+        garbage.replaceSubrange(0..<8, with: [16, 0, 0, 0, 0, 0, 0, 0])
+        #expect(throws: ModelFileError.self) { try ModelFile(data: garbage, path: "m") }
+    }
+
+    @Test("A missing file names its path")
+    func missingFile() {
+        let error = #expect(throws: ModelFileError.self) { try ModelFile(contentsOf: "/nonexistent/model.safetensors") }
+        #expect(error?.description.contains("/nonexistent/model.safetensors") == true)
+    }
+
+    @Test("The installed model loads as mini-Xception with batch norms folded away",
+          .enabled(if: NetworkTestSupport.modelPath != nil || runningInCI, "needs the model: run scripts/fetch-models.sh"))
+    func installedModel() throws {
+        let path = try #require(NetworkTestSupport.modelPath, "model not installed: run scripts/fetch-models.sh")
+        let network = try Network(contentsOf: path)
+        #expect(network.inputShape == FeatureShape(height: 64, width: 64, channels: 1))
+        #expect(network.outputShape == FeatureShape(height: 1, width: 1, channels: 7))
+        #expect(network.normalization == PixelNormalization(divide: 255, subtract: 0.5, multiply: 2))
+        #expect(!network.steps.contains { $0.layer is BatchNorm || $0.layer is ActivationLayer && $0.layer.name != "predictions" })
+        #expect(network.multiplyAccumulates > 10_000_000 && network.multiplyAccumulates < 10_500_000)
+    }
+}

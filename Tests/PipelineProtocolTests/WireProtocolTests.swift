@@ -1,0 +1,125 @@
+import Testing
+@testable import Imaging
+@testable import PipelineProtocol
+
+@Suite("Wire protocol")
+struct WireProtocolTests {
+    let header = FrameHeader(kind: .frame, flags: .acknowledged, source: "camera-1", seq: 1 << 40 + 7,
+                             capturedAt: 1_764_000_000_123_456, width: 640, height: 480)
+
+    @Test func headerRoundTripsEveryField() throws {
+        var full = header
+        full.faceCount = 3
+        full.detectMicros = 41_000
+        full.classifyMicros = 900
+        let bytes = full.encoded()
+        #expect(bytes.count == WireProtocol.fixedHeaderSize + 8)
+        #expect(Array(bytes[0..<4]) == Array("MOOD".utf8))
+        #expect(try FrameHeader.decode(bytes) == full)
+    }
+
+    @Test func headerLayoutIsLittleEndianAtTheDocumentedOffsets() {
+        let bytes = header.encoded()
+        #expect(bytes[4] == 1)  // version
+        #expect(bytes[5] == MessageKind.frame.rawValue)
+        #expect(bytes[6] == 1 && bytes[7] == 0)  // flags
+        #expect(Array(bytes[8..<16]) == [7, 0, 0, 0, 0, 1, 0, 0])  // seq
+        #expect(Array(bytes[24..<28]) == [0x80, 2, 0, 0])  // width 640
+        #expect(Array(bytes[44..<46]) == [8, 0])  // source length
+        #expect(String(decoding: bytes[46...], as: UTF8.self) == "camera-1")
+    }
+
+    @Test func resultsRoundTrip() throws {
+        let boxes = [PixelRect(x: 1, y: 2, width: 30, height: 31), PixelRect(x: -5, y: 0, width: 64, height: 64)]
+        let probabilities: [Float] = (0..<14).map { Float($0) / 91 }
+        let message = ResultsMessage(header: header, boxes: boxes, probabilities: probabilities)
+        let decoded = try ResultsMessage(parts: message.parts)
+        #expect(decoded == message)
+        #expect(decoded.header.kind == .results)
+        #expect(decoded.header.faceCount == 2)
+        #expect(Array(decoded.probabilities(ofFace: 1)) == Array(probabilities[7..<14]))
+    }
+
+    @Test func facesRoundTripWithCrops() throws {
+        let crops = (0..<(2 * WireProtocol.cropBytes)).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        let message = FacesMessage(header: header, boxes: [PixelRect(x: 0, y: 0, width: 9, height: 9),
+                                                           PixelRect(x: 3, y: 4, width: 5, height: 6)], crops: crops)
+        let decoded = try FacesMessage(parts: message.parts)
+        #expect(decoded.boxes == message.boxes)
+        #expect(decoded.crop(1).pixels == Array(crops[WireProtocol.cropBytes...]))
+    }
+
+    @Test func zeroFaceMessagesAreValid() throws {
+        let message = ResultsMessage(header: header, boxes: [], probabilities: [])
+        let decoded = try ResultsMessage(parts: message.parts)
+        #expect(decoded.boxes.isEmpty && decoded.header.faceCount == 0)
+    }
+
+    @Test func malformedMessagesAreRefusedByKind() {
+        let frame = FrameMessage(header: header, image: [0xFF, 0xD8, 0xFF]).parts
+        func fault(_ parts: [[UInt8]]) -> String? {
+            do {
+                _ = try FrameMessage(parts: parts)
+                return nil
+            } catch {
+                return error.kind
+            }
+        }
+        #expect(fault(frame) == nil)
+        #expect(fault([frame[0]]) == "wrong_part_count")
+        #expect(fault(frame + [[1]]) == "wrong_part_count")
+        #expect(fault([]) == "wrong_part_count")
+        #expect(fault([Array(frame[0].prefix(20)), frame[1]]) == "bad_header")
+        var badMagic = frame[0]
+        badMagic[0] = UInt8(ascii: "X")
+        #expect(fault([badMagic, frame[1]]) == "bad_header")
+        var badVersion = frame[0]
+        badVersion[4] = 9
+        #expect(fault([badVersion, frame[1]]) == "bad_version")
+        var badKind = frame[0]
+        badKind[5] = 3
+        #expect(fault([badKind, frame[1]]) == "unexpected_kind")
+        var wrongLength = frame[0]
+        wrongLength[44] = 200
+        #expect(fault([wrongLength, frame[1]]) == "bad_header")
+        #expect(fault([frame[0], [UInt8](repeating: 0, count: WireProtocol.maxImageBytes + 1)]) == "oversized_part")
+        #expect(fault([frame[0], []]) == "inconsistent_parts")
+    }
+
+    @Test func inconsistentPayloadSizesAreRefused() {
+        let message = ResultsMessage(header: header, boxes: [PixelRect(x: 0, y: 0, width: 1, height: 1)],
+                                     probabilities: [Float](repeating: 1.0 / 7, count: 7))
+        var parts = message.parts
+        parts[2].removeLast()
+        #expect(throws: MalformedMessage.self) { try ResultsMessage(parts: parts) }
+        parts = message.parts
+        parts[1] += [0, 0, 0, 0]
+        #expect(throws: MalformedMessage.self) { try ResultsMessage(parts: parts) }
+        // A probability outside [0, 1] (here NaN) is refused, not stored.
+        parts = message.parts
+        parts[2].replaceSubrange(0..<4, with: [0, 0, 0xC0, 0x7F])
+        #expect(throws: MalformedMessage.self) { try ResultsMessage(parts: parts) }
+    }
+
+    @Test func nonUTF8SourceIsRefused() {
+        var bytes = header.encoded()
+        bytes[bytes.count - 1] = 0xFF
+        #expect(throws: MalformedMessage.badHeader("source id is not UTF-8")) { try FrameHeader.decode(bytes) }
+    }
+}
+
+@Suite("Wire protocol acknowledgements")
+struct AckMessageTests {
+    @Test func ackCarriesTheCommittedResults() throws {
+        let header = FrameHeader(kind: .results, source: "cam", seq: 12, capturedAt: 5, width: 8, height: 8)
+        let results = ResultsMessage(header: header, boxes: [PixelRect(x: 1, y: 1, width: 4, height: 4)],
+                                     probabilities: [0.1, 0.1, 0.1, 0.4, 0.1, 0.1, 0.1])
+        let parts = AckMessage(results: results).parts
+        #expect(try FrameHeader.decode(parts[0]).kind == .ack)
+        let decoded = try AckMessage(parts: parts)
+        #expect(decoded.results == results)
+        #expect(decoded.header.seq == 12 && decoded.header.faceCount == 1)
+        // A results message is not an acknowledgement.
+        #expect(throws: MalformedMessage.unexpectedKind(MessageKind.results.rawValue)) { try AckMessage(parts: results.parts) }
+    }
+}
