@@ -73,6 +73,8 @@ let package = Package(
         // ── Pure libraries: no ZeroMQ, HTTP or command line. ──
         // Duration conversions for the C APIs, the wire and the reports.
         .target(name: "Timing"),
+        // JSON string literals and CSV fields for hand-written output.
+        .target(name: "TextFormats"),
         // Gray and RGB images, JPEG/PNG codecs, one format sniff, EXIF orientation, OpenCV-exact resizes.
         .target(name: "Imaging", dependencies: ["CTurboJPEG", "CSPNG"], swiftSettings: numericSettings),
         // The thread team the numeric kernels share.
@@ -93,36 +95,36 @@ let package = Package(
         // SQLite connections and prepared statements with typed errors.
         .target(name: "SQLite", dependencies: ["CSQLite"]),
         // The results schema and store, and the read-only query and report.
-        .target(name: "ResultDatabase", dependencies: ["SQLite", "Results", "Imaging", "PipelineProtocol", "Timing"]),
+        .target(name: "ResultDatabase", dependencies: ["SQLite", "Results", "PipelineProtocol", "TextFormats"]),
         // One child-process type: posix_spawn, process groups, piped output, exit status.
         .target(name: "Processes"),
 
         // ── Infrastructure ──
         // The wire protocol between the stages and its endpoints.
-        .target(name: "PipelineProtocol", dependencies: ["Imaging", "Results", "Timing"]),
+        .target(name: "PipelineProtocol", dependencies: ["Imaging", "Results"]),
         // ZeroMQ sockets with typed errors, the broker's proxy devices, the dedicated-thread service
         // loop every stage runs in, and the retransmit window.
         .target(name: "Messaging", dependencies: ["CZeroMQ", "PipelineProtocol", "Timing", log, metrics, lifecycle]),
         // /metrics and /healthz on a small HTTP port, health states, JSON log lines.
-        .target(name: "Observability", dependencies: [hummingbird, log, metrics, lifecycle,
+        .target(name: "Observability", dependencies: ["TextFormats", "Timing", hummingbird, log, metrics, lifecycle,
                                                      .product(name: "Prometheus", package: "swift-prometheus")]),
         // Option groups declared once, environment variables, exit statuses, progress bar, model lookup.
-        .target(name: "CommandLineSupport", dependencies: ["Messaging", "Observability", "Timing", argumentParser, log, lifecycle]),
+        .target(name: "CommandLineSupport", dependencies: ["PipelineProtocol", "Observability", "Timing", argumentParser, log, lifecycle]),
 
         // ── Stages: libraries wrapped into ZeroMQ services ──
         // Frame sources (image files, folders, video files and live streams through ffmpeg) and the ingest stage.
         .target(name: "Ingest", dependencies: ["Imaging", "PipelineProtocol", "Messaging", "Processes", "Timing", log, metrics]),
         .target(name: "DetectorStage", dependencies: ["FaceDetection", "Imaging", "PipelineProtocol", "Messaging", "Timing", log, metrics]),
-        .target(name: "ClassifierStage", dependencies: ["EmotionClassification", "Imaging", "PipelineProtocol", "Messaging", "Timing", log, metrics]),
+        .target(name: "ClassifierStage", dependencies: ["EmotionClassification", "Imaging", "Results", "PipelineProtocol", "Messaging", "Timing", log, metrics]),
         .target(name: "Recorder", dependencies: ["ResultDatabase", "PipelineProtocol", "Messaging", "Timing", log, metrics]),
         // The web service: upload page and JSON API through the pipeline, live view, history.
-        .target(name: "Web", dependencies: ["Imaging", "Results", "SQLite", "PipelineProtocol", "Messaging", hummingbird,
+        .target(name: "Web", dependencies: ["Imaging", "Results", "TextFormats", "Timing", "SQLite", "PipelineProtocol", "Messaging", hummingbird,
                                            .product(name: "HummingbirdCore", package: "hummingbird"), log, metrics],
                 resources: [.copy("Assets")]),
         // `moodwire up`: every stage as a supervised child process on loopback.
         .target(name: "Supervisor", dependencies: ["Processes", "PipelineProtocol", "Messaging", "Timing", log]),
         // Every `moodwire bench` command, each against a named reference in the same run.
-        .target(name: "Benchmarks", dependencies: ["Imaging", "Parallelism", "NeuralNetwork", "FaceDetection", "EmotionClassification",
+        .target(name: "Benchmarks", dependencies: ["Imaging", "NeuralNetwork", "FaceDetection", "EmotionClassification",
                                                   "Evaluation", "ResultDatabase", "PipelineProtocol", "Messaging", "Processes",
                                                   "Ingest", "DetectorStage", "ClassifierStage", "Supervisor", "CommandLineSupport",
                                                   "Timing", log]),
@@ -132,16 +134,16 @@ let package = Package(
                           path: "Sources/Executables/moodwire-broker"),
         .executableTarget(name: "moodwire-ingest", dependencies: ["CommandLineSupport", "Ingest", "Messaging", argumentParser, log],
                           path: "Sources/Executables/moodwire-ingest"),
-        .executableTarget(name: "moodwire-detector", dependencies: ["CommandLineSupport", "DetectorStage", "FaceDetection", argumentParser, log],
+        .executableTarget(name: "moodwire-detector", dependencies: ["CommandLineSupport", "Imaging", "DetectorStage", "FaceDetection", argumentParser, log],
                           path: "Sources/Executables/moodwire-detector"),
-        .executableTarget(name: "moodwire-classifier", dependencies: ["CommandLineSupport", "ClassifierStage", "EmotionClassification", argumentParser, log],
+        .executableTarget(name: "moodwire-classifier", dependencies: ["CommandLineSupport", "Messaging", "ClassifierStage", "EmotionClassification", argumentParser, log],
                           path: "Sources/Executables/moodwire-classifier"),
-        .executableTarget(name: "moodwire-recorder", dependencies: ["CommandLineSupport", "Recorder", argumentParser, log],
+        .executableTarget(name: "moodwire-recorder", dependencies: ["CommandLineSupport", "Messaging", "ResultDatabase", "Recorder", argumentParser, log],
                           path: "Sources/Executables/moodwire-recorder"),
         .executableTarget(name: "moodwire-web", dependencies: ["CommandLineSupport", "Web", "Observability", argumentParser, log, lifecycle],
                           path: "Sources/Executables/moodwire-web"),
         .executableTarget(name: "moodwire", dependencies: ["Imaging", "FaceDetection", "EmotionClassification", "Results", "Analysis",
-                                                          "Evaluation", "ResultDatabase", "Ingest", "Supervisor", "Web", "Observability",
+                                                          "Evaluation", "ResultDatabase", "NeuralNetwork", "Ingest", "Supervisor", "Web", "Observability",
                                                           "Benchmarks", "CommandLineSupport", argumentParser, log],
                           path: "Sources/Executables/moodwire"),
 
@@ -151,6 +153,7 @@ let package = Package(
         .testTarget(name: "TimingTests", dependencies: ["Timing"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ResultsTests", dependencies: ["Results"]),
+        .testTarget(name: "TextFormatsTests", dependencies: ["TextFormats"]),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "EmotionClassification", "Imaging", "Results", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "Imaging", "TestSupport"], resources: [.copy("Fixtures")]),
@@ -169,7 +172,7 @@ let package = Package(
         .testTarget(name: "DetectorStageTests", dependencies: ["DetectorStage", "FaceDetection", "Imaging", "PipelineProtocol", "TestSupport", log]),
         .testTarget(name: "ClassifierStageTests", dependencies: ["ClassifierStage", "EmotionClassification", "Imaging", "PipelineProtocol",
                                                                 "Messaging", "Timing", "TestSupport"]),
-        .testTarget(name: "WebTests", dependencies: ["Web", "Imaging", "PipelineProtocol", "ResultDatabase", "TestSupport", log, hummingbird,
+        .testTarget(name: "WebTests", dependencies: ["Web", "Observability", "Imaging", "PipelineProtocol", "ResultDatabase", "TestSupport", log, hummingbird,
                                                     .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Processes", "Messaging", "PipelineProtocol", "SQLite", "Timing", "TestSupport", log],
                     exclude: ["Browser"]),

@@ -1,3 +1,4 @@
+import Timing
 import Evaluation
 import Imaging
 import NeuralNetwork
@@ -90,7 +91,7 @@ public struct ClassifierBenchmark {
             let start = clock.now
             session.run(batch: batch)
             let elapsed = clock.now - start
-            durations.append(Double(elapsed.components.attoseconds) * 1e-15 + Double(elapsed.components.seconds) * 1e3)
+            durations.append(elapsed.inSeconds * 1e3)
         }
         let perFace = Self.median(durations) / Double(batch)
         return Measurement(runtime: "moodwire", threads: threads, batch: batch, medianMsPerFace: perFace,
@@ -134,7 +135,7 @@ public struct ClassifierBenchmark {
                 }
             }
             let elapsed = clock.now - start
-            durations.append(Double(elapsed.components.attoseconds) * 1e-18 + Double(elapsed.components.seconds))
+            durations.append(elapsed.inSeconds)
         }
         return 2 * pow(Double(size), 3) / median(durations) / 1e9
     }

@@ -1,3 +1,4 @@
+import Timing
 import Evaluation
 import FaceDetection
 import Imaging
@@ -49,7 +50,7 @@ public struct DetectorBenchmark {
                 let start = clock.now
                 faces = detector.detect(item.image, options: options).count
                 let elapsed = clock.now - start
-                durations.append(Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) * 1e-15)
+                durations.append(elapsed.inSeconds * 1e3)
             }
             return Measurement(runtime: "moodwire", threads: threads, image: item.name, width: item.image.width,
                                height: item.image.height, medianMs: ClassifierBenchmark.median(durations), faces: faces)

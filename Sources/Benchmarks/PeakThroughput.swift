@@ -1,3 +1,5 @@
+import Timing
+
 /// The single-core fp32 peak of this machine as the kernels are compiled: a loop of independent
 /// 16-lane FMAs on registers only (no memory traffic), timed. Benchmarks state their GFLOP/s as
 /// a fraction of it.
@@ -11,7 +13,7 @@ public enum PeakThroughput {
             let start = clock.now
             let checksum = fmaLoop(iterations: iterations, seed: Float(trials))
             let elapsed = clock.now - start
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            let seconds = elapsed.inSeconds
             // Twelve chains of 16 lanes, two FLOPs per lane; the checksum keeps the loop alive.
             let flops = Double(iterations) * 12 * 16 * 2 + (checksum.isNaN ? 1 : 0)
             best = max(best, flops / seconds / 1e9)

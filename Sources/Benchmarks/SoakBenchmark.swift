@@ -1,3 +1,4 @@
+import Timing
 import Foundation
 import Processes
 import Logging
@@ -71,9 +72,9 @@ public struct SoakBenchmark {
         let supervisor = try StackSupervisor(configuration: stack, logger: logger)
         let stop = StopSignal()
         let finished = DispatchSemaphore(value: 0)
-        let failure = FailureBox()
+        let failure = FirstFailure<any Error>()
         Thread {
-            do { try supervisor.run(stop: stop) } catch { failure.error = error }
+            do { try supervisor.run(stop: stop) } catch { failure.record(error) }
             finished.signal()
         }.start()
 
@@ -95,7 +96,7 @@ public struct SoakBenchmark {
                 nextReport = now + .seconds(10)
                 let total = sample.values.reduce(0, +)
                 progress(String(format: "%d s: %d frames recorded, %.1f MB resident in %d services",
-                                Int((now - start).components.seconds), supervisor.summary.totalFrames,
+                                Int((now - start).inSeconds), supervisor.summary.totalFrames,
                                 Double(total) / 1_048_576, sample.count))
             }
         }
@@ -109,19 +110,9 @@ public struct SoakBenchmark {
             ServiceMemory(service: service, startMegabytes: megabytes(first[service]), endMegabytes: megabytes(last[service]),
                           peakMegabytes: megabytes(peak[service]))
         }
-        return Result(seconds: Double(elapsed.components.seconds), warmUpSeconds: Double(warmUp.components.seconds),
+        return Result(seconds: elapsed.inSeconds.rounded(.down), warmUpSeconds: warmUp.inSeconds.rounded(.down),
                       framesPerSecond: configuration.framesPerSecond, framesRecorded: summary.totalFrames,
                       facesRecorded: summary.totalFaces, restarts: summary.restarts.filter { $0.value > 0 },
                       services: services, tolerance: configuration.tolerance)
-    }
-}
-
-/// The stack thread's error, read by the sampling loop.
-private final class FailureBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: (any Error)?
-    var error: (any Error)? {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue } }
     }
 }

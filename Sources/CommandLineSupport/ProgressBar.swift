@@ -1,3 +1,5 @@
+import Timing
+
 import Foundation
 
 /// A one-line progress bar on standard error, drawn only when standard error is a terminal so
@@ -37,7 +39,7 @@ public final class ProgressBar {
         let done = min(done, total)
         let fraction = min(1, Double(done) / Double(total))
         let filled = Int(fraction * Double(width))
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = elapsed.inSeconds
         let rate = seconds > 0 ? Double(done) / seconds : 0
         let remaining = rate > 0 ? Double(total - done) / rate : 0
         var text = "\(label) [" + String(repeating: "#", count: filled)

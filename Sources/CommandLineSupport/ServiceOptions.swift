@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import Logging
 import Observability
 import PipelineProtocol
@@ -10,10 +11,34 @@ public func environment(_ name: String) -> String? {
     ProcessInfo.processInfo.environment["MOODWIRE_" + name]
 }
 
+/// The value of `MOODWIRE_<name>` read by `parse`; nil when unset or empty. A value that `parse`
+/// refuses is remembered, and `ServiceOptions.bootstrapObservability` makes it a configuration error that
+/// names the variable (exit status 78) instead of silently using the default.
+public func environment<Value>(_ name: String, _ parse: (String) -> Value?) -> Value? {
+    guard let text = environment(name), !text.isEmpty else { return nil }
+    guard let value = parse(text) else {
+        malformedEnvironment.withLock { $0["MOODWIRE_" + name] = text }
+        return nil
+    }
+    return value
+}
+
+/// A yes/no environment value: 1, true or yes; 0, false or no.
+public func flag(_ text: String) -> Bool? {
+    switch text.lowercased() {
+    case "1", "true", "yes": true
+    case "0", "false", "no": false
+    default: nil
+    }
+}
+
+/// Environment variables whose values did not parse, by name.
+private let malformedEnvironment = Mutex<[String: String]>([:])
+
 /// Options every pipeline service takes: where the others are, logging, and the operations endpoint.
 public struct ServiceOptions: ParsableArguments {
     @Option(help: "First of eight consecutive ports: frames in, frames out, faces in, faces out, results, acks, previews in, previews out (env MOODWIRE_BASE_PORT).")
-    public var basePort: Int = environment("BASE_PORT").flatMap(Int.init) ?? 5550
+    public var basePort: Int = environment("BASE_PORT", Int.init) ?? 5550
 
     @Option(help: "Host of the broker, for services that connect to it (env MOODWIRE_BROKER_HOST).")
     public var brokerHost: String = environment("BROKER_HOST") ?? "127.0.0.1"
@@ -25,10 +50,10 @@ public struct ServiceOptions: ParsableArguments {
     public var bindHost: String = environment("BIND_HOST") ?? "127.0.0.1"
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env MOODWIRE_LOG_LEVEL).")
-    public var logLevel: Logger.Level = environment("LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
+    public var logLevel: Logger.Level = environment("LOG_LEVEL", Logger.Level.init(rawValue:)) ?? .info
 
     @Option(help: "Log lines as text or json, one JSON object per line (env MOODWIRE_LOG_FORMAT).")
-    public var logFormat: LogFormat = environment("LOG_FORMAT").flatMap(LogFormat.init(rawValue:)) ?? .text
+    public var logFormat: LogFormat = environment("LOG_FORMAT", LogFormat.init(rawValue:)) ?? .text
 
     // Optional without a default value: ArgumentParser deprecates optional options with defaults,
     // so the environment is read in `operationsPort`.
@@ -42,9 +67,6 @@ public struct ServiceOptions: ParsableArguments {
 
     public func validate() throws {
         guard (1...65520).contains(basePort) else { throw ValidationError("--base-port must be between 1 and 65520") }
-        if metricsPort == nil, let value = environment("METRICS_PORT"), !value.isEmpty, Int(value) == nil {
-            throw ValidationError("MOODWIRE_METRICS_PORT must be a port number, not \"\(value)\"")
-        }
         if let port = operationsPort, !(1...65535).contains(port) {
             throw ValidationError("--metrics-port must be between 1 and 65535")
         }
@@ -53,7 +75,7 @@ public struct ServiceOptions: ParsableArguments {
     /// The port of the operations endpoint: `--metrics-port`, else `MOODWIRE_METRICS_PORT`, else
     /// none (an empty variable counts as none, so compose files can switch it off).
     public var operationsPort: Int? {
-        metricsPort ?? environment("METRICS_PORT").flatMap { Int($0) }
+        metricsPort ?? environment("METRICS_PORT", Int.init)
     }
 
     public var endpoints: PipelineEndpoints {
@@ -89,6 +111,12 @@ public struct ServiceOptions: ParsableArguments {
     /// - Parameter label: the logger label, e.g. `moodwire.ingest`; the health report names the
     ///   service after it (`moodwire-ingest`).
     public func bootstrapObservability(label: String) throws -> ServiceObservability {
+        // Checked here, not in validate(): ArgumentParser turns any error of validate() into a
+        // usage error (status 64).
+        let malformed = malformedEnvironment.withLock { $0 }
+        if let (name, value) = malformed.min(by: { $0.key < $1.key }) {
+            throw ServiceRunner.configurationError("\(name)=\"\(value)\" is not a valid value; fix or unset it")
+        }
         let logger = bootstrapLogging(label: label)
         let health = HealthRegistry(service: label.replacingOccurrences(of: ".", with: "-"))
         guard let port = operationsPort else {

@@ -54,7 +54,7 @@ public enum Broker {
             // One thread per further device; the service's own thread runs the frames device.
             let others = [("moodwire.broker.faces", faces), ("moodwire.broker.previews", previews)]
             let done = DispatchGroup()
-            let failures = FailureBox()
+            let failures = FirstFailure<ZMQError>()
             for (name, device) in others {
                 done.enter()
                 let thread = Thread {
@@ -76,19 +76,9 @@ public enum Broker {
                 context.shutdown()
             }
             done.wait()
-            if let error = framesFailure ?? failures.first { throw error }
+            if let error = framesFailure ?? failures.error { throw error }
         }
     }
-}
-
-/// The first error of the devices that run on their own threads.
-private final class FailureBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var errors: [ZMQError] = []
-
-    func record(_ error: ZMQError) { lock.withLock { errors.append(error) } }
-
-    var first: ZMQError? { lock.withLock { errors.first } }
 }
 
 /// One PULL → PUSH (or XSUB → XPUB) proxy. Its sockets are created on the caller's thread and from then on used

@@ -1,3 +1,5 @@
+import Timing
+
 import Parallelism
 
 /// Runs a `Network` on batches of up to `maxBatch` images with `threads` threads. Every buffer
@@ -113,7 +115,7 @@ public final class InferenceSession {
                 step.layer.forward(workspace.inputs(of: index), output: workspace.values[step.output],
                                    items: 0..<step.layer.workItems(batch: 1), scratch: workspace.scratch)
                 let elapsed = clock.now - start
-                seconds[index] += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+                seconds[index] += elapsed.inSeconds
             }
         }
         return network.steps.indices.map { (network.steps[$0].layer.name, seconds[$0], network.steps[$0].layer.multiplyAccumulates) }

@@ -1,3 +1,5 @@
+import Timing
+
 import Foundation
 import Synchronization
 
@@ -29,7 +31,7 @@ public final class HealthRegistry: Sendable {
     public func report() -> HealthReport {
         let snapshot = components.withLock { $0 }
         let uptime = ContinuousClock.now - started
-        let seconds = Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18
+        let seconds = uptime.inSeconds
         return HealthReport(service: service, uptimeSeconds: (seconds * 1000).rounded() / 1000, components: snapshot)
     }
 }

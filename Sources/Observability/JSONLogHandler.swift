@@ -1,4 +1,5 @@
 import Foundation
+import TextFormats
 import Logging
 import Synchronization
 
@@ -73,14 +74,14 @@ public struct JSONLogHandler: LogHandler {
         for (index, (key, value)) in [("ts", timestamp), ("level", level.rawValue), ("label", label), ("message", message),
                                       ("module", source)].enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            appendString(key, to: &out)
+            JSONText.appendString(key, to: &out)
             out.append(UInt8(ascii: ":"))
-            appendString(value, to: &out)
+            JSONText.appendString(value, to: &out)
         }
         // Sorted, so that the same metadata always reads the same.
         for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
             out.append(UInt8(ascii: ","))
-            appendString(fixedKeys.contains(key) ? "meta." + key : key, to: &out)
+            JSONText.appendString(fixedKeys.contains(key) ? "meta." + key : key, to: &out)
             out.append(UInt8(ascii: ":"))
             appendValue(value, to: &out)
         }
@@ -91,9 +92,9 @@ public struct JSONLogHandler: LogHandler {
     private static func appendValue(_ value: Logger.Metadata.Value, to out: inout [UInt8]) {
         switch value {
         case .string(let string):
-            appendString(string, to: &out)
+            JSONText.appendString(string, to: &out)
         case .stringConvertible(let convertible):
-            appendString(convertible.description, to: &out)
+            JSONText.appendString(convertible.description, to: &out)
         case .array(let values):
             out.append(UInt8(ascii: "["))
             for (index, element) in values.enumerated() {
@@ -105,39 +106,12 @@ public struct JSONLogHandler: LogHandler {
             out.append(UInt8(ascii: "{"))
             for (index, (key, element)) in dictionary.sorted(by: { $0.key < $1.key }).enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                appendString(key, to: &out)
+                JSONText.appendString(key, to: &out)
                 out.append(UInt8(ascii: ":"))
                 appendValue(element, to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
-    }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
-    /// `string` as a JSON string (RFC 8259): quotes, backslashes and every control character are
-    /// escaped; U+2028 and U+2029 too, since JavaScript parsers before ES2019 treat them as line ends.
-    static func appendString(_ string: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for scalar in string.unicodeScalars {
-            switch scalar.value {
-            case 0x22: out.append(contentsOf: #"\""#.utf8)
-            case 0x5C: out.append(contentsOf: #"\\"#.utf8)
-            case 0x0A: out.append(contentsOf: #"\n"#.utf8)
-            case 0x0D: out.append(contentsOf: #"\r"#.utf8)
-            case 0x09: out.append(contentsOf: #"\t"#.utf8)
-            case 0x08: out.append(contentsOf: #"\b"#.utf8)
-            case 0x0C: out.append(contentsOf: #"\f"#.utf8)
-            case 0x00..<0x20, 0x7F, 0x2028, 0x2029:
-                out.append(contentsOf: #"\u"#.utf8)
-                for shift in stride(from: 12, through: 0, by: -4) {
-                    out.append(hexDigits[Int((scalar.value >> UInt32(shift)) & 0xF)])
-                }
-            default:
-                out.append(contentsOf: String(scalar).utf8)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
     }
 
     /// Now, as `2026-11-30T12:00:00.123Z`.

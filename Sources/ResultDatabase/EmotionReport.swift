@@ -1,4 +1,5 @@
 import Foundation
+import TextFormats
 import Results
 
 /// `moodwire report`: how many faces showed each emotion, per source and per time bucket (a

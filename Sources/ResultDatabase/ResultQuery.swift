@@ -1,4 +1,5 @@
 import Foundation
+import TextFormats
 import SQLite
 
 /// `moodwire query`: one SQL statement on a results database, opened read-only.
@@ -63,13 +64,13 @@ public struct QueryResult: Sendable, Equatable {
     /// with its quotes doubled. NULL is an empty field and empty text a quoted empty field (`""`),
     /// so the two stay distinct; blobs are base64.
     public func csv() -> String {
-        var lines = [columns.map(Self.csvField).joined(separator: ",")]
+        var lines = [columns.map(CSVText.field).joined(separator: ",")]
         for values in rows {
             lines.append(values.map { value in
                 switch value {
                 case .null: ""
                 case .text(let text) where text.isEmpty: "\"\""
-                default: Self.csvField(Self.plainText(value))
+                default: CSVText.field(Self.plainText(value))
                 }
             }.joined(separator: ","))
         }
@@ -120,38 +121,5 @@ public struct QueryResult: Sendable, Equatable {
         guard text.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" || $0 == "\t" }) else { return text }
         return text.replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n")
             .replacingOccurrences(of: "\t", with: "\\t")
-    }
-
-    private static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-}
-
-/// JSON literals for the hand-written JSON of query results and reports, which keep keys in a
-/// chosen order (JSONEncoder does not).
-enum JSONText {
-    /// A JSON string: quotes, backslashes and control characters escaped.
-    static func string(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20:
-                result += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
-    }
-
-    /// The shortest text that reads back as the same Double; null for NaN and infinities.
-    static func number(_ value: Double) -> String {
-        guard value.isFinite else { return "null" }
-        return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 }

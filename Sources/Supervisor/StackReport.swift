@@ -1,3 +1,4 @@
+import Timing
 import Foundation
 
 /// The summary `moodwire up` prints when the stack stops.

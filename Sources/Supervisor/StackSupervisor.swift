@@ -231,7 +231,7 @@ public final class StackSupervisor: @unchecked Sendable {
     }
 
     static func statusLine(summary: StackSummary, expected: Int?, rate: Double, elapsed: Duration) -> String {
-        let seconds = Int(elapsed.components.seconds)
+        let seconds = Int(elapsed.inSeconds)
         let frames = expected.map { "\(summary.totalFrames)/\($0) (\(100 * summary.totalFrames / max($0, 1))%)" } ?? "\(summary.totalFrames)"
         return "recorded frames \(frames) · faces \(summary.totalFaces) · "
             + String(format: "%.1f frames/s", rate) + String(format: " · %d:%02d", seconds / 60, seconds % 60)

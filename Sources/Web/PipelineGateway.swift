@@ -186,7 +186,7 @@ public final class PipelineGateway: Sendable {
             let keys = state.waiting.filter { $0.value.deadline <= now }.map(\.key)
             return keys.compactMap { state.waiting.removeValue(forKey: $0) }
         }
-        let seconds = configuration.uploadTimeout.components.seconds
+        let seconds = Int64(configuration.uploadTimeout.inSeconds)
         for waiting in expired {
             waiting.continuation.resume(throwing: APIError(.gatewayTimeout,
                 "no result within \(seconds) s: the pipeline (detector, classifier or recorder) is not running or is overloaded"))

@@ -1,3 +1,4 @@
+import TextFormats
 import Results
 
 /// The CSV export of the results API: one row per face, RFC 4180.
@@ -7,16 +8,11 @@ enum ResultsCSV {
         var lines = [(["source", "seq", "captured_at", "captured_time", "face_index", "x", "y", "w", "h", "emotion", "confidence"] + emotions)
             .joined(separator: ",")]
         for row in rows {
-            let fields = [field(row.source), "\(row.seq)", "\(row.captured_at)", row.captured_time, "\(row.face_index)",
+            let fields = [CSVText.field(row.source), "\(row.seq)", "\(row.captured_at)", row.captured_time, "\(row.face_index)",
                           "\(row.box.x)", "\(row.box.y)", "\(row.box.w)", "\(row.box.h)", row.emotion, "\(row.confidence)"]
                 + emotions.map { "\(row.probabilities[$0] ?? 0)" }
             lines.append(fields.joined(separator: ","))
         }
         return lines.joined(separator: "\r\n") + "\r\n"
-    }
-
-    private static func field(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -1,3 +1,4 @@
+@testable import Observability
 import Foundation
 import TestSupport
 import Testing
@@ -76,10 +77,10 @@ struct ListenProbeTests {
             }
         }
         let port = Int(UInt16(bigEndian: address.sin_port))
-        let whileTaken = ListenProbe.problem(host: "127.0.0.1", port: port)
+        let whileTaken = ListenCheck.problem(host: "127.0.0.1", port: port, flag: "--web-port")
         close(taken)
         #expect(whileTaken?.contains("--web-port") == true)
-        #expect(ListenProbe.problem(host: "127.0.0.1", port: port) == nil)
-        #expect(ListenProbe.problem(host: "not-an-address", port: 8080) != nil)
+        #expect(ListenCheck.problem(host: "127.0.0.1", port: port) == nil)
+        #expect(ListenCheck.problem(host: "not-an-address", port: 8080) != nil)
     }
 }

@@ -17,7 +17,7 @@ struct BrokerCommand: AsyncParsableCommand {
     @OptionGroup var service: ServiceOptions
 
     @Option(help: "Messages queued per connected peer and direction (env MOODWIRE_HIGH_WATER_MARK).")
-    var highWaterMark: Int32 = environment("HIGH_WATER_MARK").flatMap(Int32.init) ?? 8
+    var highWaterMark: Int32 = environment("HIGH_WATER_MARK", Int32.init) ?? 8
 
     func run() async throws {
         let observability = try service.bootstrapObservability(label: "moodwire.broker")

@@ -20,19 +20,19 @@ struct ClassifierCommand: AsyncParsableCommand {
     var model: String = environment("MODEL") ?? ""
 
     @Option(help: "Most faces per batch (env MOODWIRE_BATCH).")
-    var batch: Int = environment("BATCH").flatMap(Int.init) ?? 32
+    var batch: Int = environment("BATCH", Int.init) ?? 32
 
     @Option(help: "How long a batch waits for more faces, in milliseconds (env MOODWIRE_MAX_WAIT_MS).")
-    var maxWaitMs: Int = environment("MAX_WAIT_MS").flatMap(Int.init) ?? 2
+    var maxWaitMs: Int = environment("MAX_WAIT_MS", Int.init) ?? 2
 
     @Option(help: "Inference threads (env MOODWIRE_CLASSIFIER_THREADS).")
-    var threads: Int = environment("CLASSIFIER_THREADS").flatMap(Int.init) ?? 1
+    var threads: Int = environment("CLASSIFIER_THREADS", Int.init) ?? 1
 
     @Flag(help: "Average each face with its mirror image (env MOODWIRE_FLIP_AVERAGE=1).")
-    var flipAverage: Bool = environment("FLIP_AVERAGE") == "1"
+    var flipAverage: Bool = environment("FLIP_AVERAGE", flag) ?? false
 
     @Option(help: "Seconds before a result the recorder has not acknowledged is sent again (env MOODWIRE_RESEND_AFTER).")
-    var resendAfter: Double = environment("RESEND_AFTER").flatMap(Double.init) ?? 3
+    var resendAfter: Double = environment("RESEND_AFTER", Double.init) ?? 3
 
     func validate() throws {
         guard resendAfter > 0 else { throw ValidationError("--resend-after must be positive") }

@@ -17,22 +17,22 @@ struct DetectorCommand: AsyncParsableCommand {
     @OptionGroup var service: ServiceOptions
 
     @Option(help: "Threads per frame (env MOODWIRE_DETECTOR_THREADS).")
-    var threads: Int = environment("DETECTOR_THREADS").flatMap(Int.init) ?? 1
+    var threads: Int = environment("DETECTOR_THREADS", Int.init) ?? 1
 
     @Option(help: "OpenCV scaleFactor (env MOODWIRE_SCALE_FACTOR).")
-    var scaleFactor: Double = environment("SCALE_FACTOR").flatMap(Double.init) ?? 1.1
+    var scaleFactor: Double = environment("SCALE_FACTOR", Double.init) ?? 1.1
 
     @Option(help: "OpenCV minNeighbors (env MOODWIRE_MIN_NEIGHBORS).")
-    var minNeighbors: Int = environment("MIN_NEIGHBORS").flatMap(Int.init) ?? 5
+    var minNeighbors: Int = environment("MIN_NEIGHBORS", Int.init) ?? 5
 
     @Option(help: "Smallest face side in pixels (env MOODWIRE_MIN_SIZE).")
-    var minSize: Int = environment("MIN_SIZE").flatMap(Int.init) ?? 30
+    var minSize: Int = environment("MIN_SIZE", Int.init) ?? 30
 
     @Option(help: "Largest face side in pixels; 0 for the frame size (env MOODWIRE_MAX_SIZE).")
-    var maxSize: Int = environment("MAX_SIZE").flatMap(Int.init) ?? 0
+    var maxSize: Int = environment("MAX_SIZE", Int.init) ?? 0
 
     @Option(help: "rgb-weighted (as OpenCV and fer) or luma (env MOODWIRE_GRAY).")
-    var gray: GrayConversion = environment("GRAY").flatMap(GrayConversion.init(rawValue:)) ?? .rgbWeighted
+    var gray: GrayConversion = environment("GRAY", GrayConversion.init(rawValue:)) ?? .rgbWeighted
 
     @Option(help: "Haar cascade XML; empty for the installed frontal-face cascade (env MOODWIRE_CASCADE).")
     var cascade: String = environment("CASCADE") ?? ""

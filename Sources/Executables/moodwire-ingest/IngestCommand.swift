@@ -29,28 +29,28 @@ struct IngestCommand: AsyncParsableCommand {
     var sources: [String] = environment("SOURCES").map { $0.split(separator: ",").map { String($0) } } ?? []
 
     @Flag(help: "Play each source again and again (env MOODWIRE_LOOP=1).")
-    var loop: Bool = environment("LOOP") == "1"
+    var loop: Bool = environment("LOOP", flag) ?? false
 
     @Option(help: "Frames per second per source; 0 sends as fast as the pipeline takes them (env MOODWIRE_FPS).")
-    var fps: Double = environment("FPS").flatMap(Double.init) ?? 0
+    var fps: Double = environment("FPS", Double.init) ?? 0
 
     @Option(help: "Frames per source sent and not yet recorded (env MOODWIRE_WINDOW).")
-    var window: Int = environment("WINDOW").flatMap(Int.init) ?? 32
+    var window: Int = environment("WINDOW", Int.init) ?? 32
 
     @Option(help: "Seconds before an unacknowledged frame is sent again (env MOODWIRE_ACK_TIMEOUT).")
-    var ackTimeout: Double = environment("ACK_TIMEOUT").flatMap(Double.init) ?? 15
+    var ackTimeout: Double = environment("ACK_TIMEOUT", Double.init) ?? 15
 
     @Option(help: "Seconds a live frame may wait for the pipeline before it is dropped (env MOODWIRE_MAX_LAG).")
-    var maxLag: Double = environment("MAX_LAG").flatMap(Double.init) ?? 2
+    var maxLag: Double = environment("MAX_LAG", Double.init) ?? 2
 
     @Option(help: "Frames per live source sent and not yet recorded (env MOODWIRE_LIVE_WINDOW).")
-    var liveWindow: Int = environment("LIVE_WINDOW").flatMap(Int.init) ?? 4
+    var liveWindow: Int = environment("LIVE_WINDOW", Int.init) ?? 4
 
     @Option(help: "Seconds without a frame after which a live source is restarted (env MOODWIRE_STALL_TIMEOUT).")
-    var stallTimeout: Double = environment("STALL_TIMEOUT").flatMap(Double.init) ?? 10
+    var stallTimeout: Double = environment("STALL_TIMEOUT", Double.init) ?? 10
 
     @Option(help: "Longest wait in seconds between reconnection attempts of a live source (env MOODWIRE_MAX_BACKOFF).")
-    var maxBackoff: Double = environment("MAX_BACKOFF").flatMap(Double.init) ?? 30
+    var maxBackoff: Double = environment("MAX_BACKOFF", Double.init) ?? 30
 
     func validate() throws {
         guard !sources.isEmpty else { throw ValidationError("give at least one --source") }

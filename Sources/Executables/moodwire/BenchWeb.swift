@@ -47,7 +47,7 @@ struct BenchWeb: AsyncParsableCommand {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("moodwire-bench-web-\(getpid())").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let input = try photo ?? scaledSample("messi5.jpg", to: work + "/messi-640x480.jpg", encoding: ["-q:v", "2"])
+        let input = try photo ?? ReferenceTools.scaledSample("messi5.jpg", to: work + "/messi-640x480.jpg", encoding: ["-q:v", "2"])
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let benchmark = WebBenchmark(configuration: .init(
             photo: input, executableDirectory: executable.deletingLastPathComponent().path, detectors: detectors,

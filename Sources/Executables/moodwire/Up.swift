@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Observability
 import CommandLineSupport
 import Ingest
 import Supervisor
@@ -83,7 +84,7 @@ struct Up: AsyncParsableCommand {
                 }
             }
         }
-        if !noWeb, let problem = ListenProbe.problem(host: "127.0.0.1", port: webPort) {
+        if !noWeb, let problem = ListenCheck.problem(host: "127.0.0.1", port: webPort, flag: "--web-port") {
             throw CommandError(problem + " (or run without the web service: --no-web)")
         }
         // Every source is checked here, so a bad path is reported before anything starts.
