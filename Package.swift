@@ -8,7 +8,7 @@ import PackageDescription
 let targetCPU = Context.environment["MOODWIRE_TARGET_CPU"] ?? "native"
 
 let numericSettings: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-target-cpu", targetCPU], .when(configuration: .release)),
+    .unsafeFlags(["-Ounchecked", "-target-cpu", targetCPU], .when(configuration: .release))
 ]
 
 let log: Target.Dependency = .product(name: "Logging", package: "swift-log")
@@ -30,7 +30,7 @@ let package = Package(
         .executable(name: "moodwire-detector", targets: ["moodwire-detector"]),
         .executable(name: "moodwire-classifier", targets: ["moodwire-classifier"]),
         .executable(name: "moodwire-recorder", targets: ["moodwire-recorder"]),
-        .executable(name: "moodwire-web", targets: ["moodwire-web"]),
+        .executable(name: "moodwire-web", targets: ["moodwire-web"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -39,7 +39,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2")
     ],
     targets: [
         // C libraries, one system-library target each.
@@ -86,8 +86,9 @@ let package = Package(
         // Emotions, scores and face results with their printed forms: what every consumer of results shares.
         .target(name: "Results", dependencies: ["Imaging"]),
         // The emotion classifier on the CNN runtime.
-        .target(name: "EmotionClassification", dependencies: ["NeuralNetwork", "Imaging", "Results", log],
-                swiftSettings: numericSettings),
+        .target(
+            name: "EmotionClassification", dependencies: ["NeuralNetwork", "Imaging", "Results", log],
+            swiftSettings: numericSettings),
         // Detector and classifier in one process: `moodwire analyze`.
         .target(name: "Analysis", dependencies: ["FaceDetection", "EmotionClassification", "Imaging", "Results"]),
         // Labelled-folder evaluation, confusion matrix, detection quality.
@@ -106,8 +107,12 @@ let package = Package(
         // loop every stage runs in, and the retransmit window.
         .target(name: "Messaging", dependencies: ["CZeroMQ", "PipelineProtocol", "Timing", log, metrics, lifecycle]),
         // /metrics and /healthz on a small HTTP port, health states, JSON log lines.
-        .target(name: "Observability", dependencies: ["TextFormats", "Timing", hummingbird, log, metrics, lifecycle,
-                                                     .product(name: "Prometheus", package: "swift-prometheus")]),
+        .target(
+            name: "Observability",
+            dependencies: [
+                "TextFormats", "Timing", hummingbird, log, metrics, lifecycle,
+                .product(name: "Prometheus", package: "swift-prometheus")
+            ]),
         // Option groups declared once, environment variables, exit statuses, progress bar, model lookup.
         .target(name: "CommandLineSupport", dependencies: ["PipelineProtocol", "Observability", "Timing", argumentParser, log, lifecycle]),
 
@@ -115,68 +120,108 @@ let package = Package(
         // Frame sources (image files, folders, video files and live streams through ffmpeg) and the ingest stage.
         .target(name: "Ingest", dependencies: ["Imaging", "PipelineProtocol", "Messaging", "Processes", "Timing", log, metrics]),
         .target(name: "DetectorStage", dependencies: ["FaceDetection", "Imaging", "PipelineProtocol", "Messaging", "Timing", log, metrics]),
-        .target(name: "ClassifierStage", dependencies: ["EmotionClassification", "Imaging", "Results", "PipelineProtocol", "Messaging", "Timing", log, metrics]),
+        .target(
+            name: "ClassifierStage",
+            dependencies: ["EmotionClassification", "Imaging", "Results", "PipelineProtocol", "Messaging", "Timing", log, metrics]),
         .target(name: "Recorder", dependencies: ["ResultDatabase", "PipelineProtocol", "Messaging", "Timing", log, metrics]),
         // The web service: upload page and JSON API through the pipeline, live view, history.
-        .target(name: "Web", dependencies: ["Imaging", "Results", "TextFormats", "Timing", "SQLite", "PipelineProtocol", "Messaging", hummingbird,
-                                           .product(name: "HummingbirdCore", package: "hummingbird"), log, metrics],
-                resources: [.copy("Assets")]),
+        .target(
+            name: "Web",
+            dependencies: [
+                "Imaging", "Results", "TextFormats", "Timing", "SQLite", "PipelineProtocol", "Messaging", hummingbird,
+                .product(name: "HummingbirdCore", package: "hummingbird"), log, metrics
+            ],
+            resources: [.copy("Assets")]),
         // `moodwire up`: every stage as a supervised child process on loopback.
         .target(name: "Supervisor", dependencies: ["Processes", "PipelineProtocol", "Messaging", "Timing", log]),
         // Every `moodwire bench` command, each against a named reference in the same run.
-        .target(name: "Benchmarks", dependencies: ["Imaging", "NeuralNetwork", "FaceDetection", "EmotionClassification",
-                                                  "Evaluation", "ResultDatabase", "PipelineProtocol", "Messaging", "Processes",
-                                                  "Ingest", "DetectorStage", "ClassifierStage", "Supervisor", "CommandLineSupport",
-                                                  "Timing", log]),
+        .target(
+            name: "Benchmarks",
+            dependencies: [
+                "Imaging", "NeuralNetwork", "FaceDetection", "EmotionClassification",
+                "Evaluation", "ResultDatabase", "PipelineProtocol", "Messaging", "Processes",
+                "Ingest", "DetectorStage", "ClassifierStage", "Supervisor", "CommandLineSupport",
+                "Timing", log
+            ]),
 
         // ── Executables: a thin @main each ──
-        .executableTarget(name: "moodwire-broker", dependencies: ["CommandLineSupport", "Messaging", argumentParser, log],
-                          path: "Sources/Executables/moodwire-broker"),
-        .executableTarget(name: "moodwire-ingest", dependencies: ["CommandLineSupport", "Ingest", "Messaging", argumentParser, log],
-                          path: "Sources/Executables/moodwire-ingest"),
-        .executableTarget(name: "moodwire-detector", dependencies: ["CommandLineSupport", "Imaging", "DetectorStage", "FaceDetection", argumentParser, log],
-                          path: "Sources/Executables/moodwire-detector"),
-        .executableTarget(name: "moodwire-classifier", dependencies: ["CommandLineSupport", "Messaging", "ClassifierStage", "EmotionClassification", argumentParser, log],
-                          path: "Sources/Executables/moodwire-classifier"),
-        .executableTarget(name: "moodwire-recorder", dependencies: ["CommandLineSupport", "Messaging", "ResultDatabase", "Recorder", argumentParser, log],
-                          path: "Sources/Executables/moodwire-recorder"),
-        .executableTarget(name: "moodwire-web", dependencies: ["CommandLineSupport", "Web", "Observability", argumentParser, log, lifecycle],
-                          path: "Sources/Executables/moodwire-web"),
-        .executableTarget(name: "moodwire", dependencies: ["Imaging", "FaceDetection", "EmotionClassification", "Results", "Analysis",
-                                                          "Evaluation", "ResultDatabase", "NeuralNetwork", "Ingest", "Supervisor", "Web", "Observability",
-                                                          "Benchmarks", "CommandLineSupport", argumentParser, log],
-                          path: "Sources/Executables/moodwire"),
+        .executableTarget(
+            name: "moodwire-broker", dependencies: ["CommandLineSupport", "Messaging", argumentParser, log],
+            path: "Sources/Executables/moodwire-broker"),
+        .executableTarget(
+            name: "moodwire-ingest", dependencies: ["CommandLineSupport", "Ingest", "Messaging", argumentParser, log],
+            path: "Sources/Executables/moodwire-ingest"),
+        .executableTarget(
+            name: "moodwire-detector", dependencies: ["CommandLineSupport", "Imaging", "DetectorStage", "FaceDetection", argumentParser, log],
+            path: "Sources/Executables/moodwire-detector"),
+        .executableTarget(
+            name: "moodwire-classifier",
+            dependencies: ["CommandLineSupport", "Messaging", "ClassifierStage", "EmotionClassification", argumentParser, log],
+            path: "Sources/Executables/moodwire-classifier"),
+        .executableTarget(
+            name: "moodwire-recorder", dependencies: ["CommandLineSupport", "Messaging", "ResultDatabase", "Recorder", argumentParser, log],
+            path: "Sources/Executables/moodwire-recorder"),
+        .executableTarget(
+            name: "moodwire-web", dependencies: ["CommandLineSupport", "Web", "Observability", argumentParser, log, lifecycle],
+            path: "Sources/Executables/moodwire-web"),
+        .executableTarget(
+            name: "moodwire",
+            dependencies: [
+                "Imaging", "FaceDetection", "EmotionClassification", "Results", "Analysis",
+                "Evaluation", "ResultDatabase", "NeuralNetwork", "Ingest", "Supervisor", "Web", "Observability",
+                "Benchmarks", "CommandLineSupport", argumentParser, log
+            ],
+            path: "Sources/Executables/moodwire"),
 
         // ── Tests: one target per library, and the shared support target ──
-        .target(name: "TestSupport", dependencies: ["CommandLineSupport", .product(name: "Crypto", package: "swift-crypto")],
-                path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport", dependencies: ["CommandLineSupport", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Tests/TestSupport"),
         .testTarget(name: "TimingTests", dependencies: ["Timing"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ResultsTests", dependencies: ["Results"]),
         .testTarget(name: "TextFormatsTests", dependencies: ["TextFormats"]),
-        .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "EmotionClassification", "Imaging", "Results", "TestSupport"],
-                    resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "EmotionClassification", "Imaging", "Results", "TestSupport"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "Imaging", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "FaceDetection", "EmotionClassification", "Imaging", "Results", "TestSupport"],
-                    resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "AnalysisTests", dependencies: ["Analysis", "FaceDetection", "EmotionClassification", "Imaging", "Results", "TestSupport"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "EmotionClassification", "Imaging", "Results", "TestSupport"]),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"]),
-        .testTarget(name: "ResultDatabaseTests", dependencies: ["ResultDatabase", "SQLite", "Imaging", "Results", "PipelineProtocol", "TestSupport", log]),
+        .testTarget(
+            name: "ResultDatabaseTests", dependencies: ["ResultDatabase", "SQLite", "Imaging", "Results", "PipelineProtocol", "TestSupport", log]),
         .testTarget(name: "PipelineProtocolTests", dependencies: ["PipelineProtocol", "Imaging"]),
         .testTarget(name: "MessagingTests", dependencies: ["Messaging", "PipelineProtocol", "Timing", log]),
-        .testTarget(name: "ObservabilityTests", dependencies: ["Observability", log, metrics, lifecycle,
-                                                              .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(
+            name: "ObservabilityTests",
+            dependencies: [
+                "Observability", log, metrics, lifecycle,
+                .product(name: "HummingbirdTesting", package: "hummingbird")
+            ]),
         .testTarget(name: "CommandLineSupportTests", dependencies: ["CommandLineSupport", "TestSupport"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Imaging", "PipelineProtocol", "Messaging", "Processes", "TestSupport"],
-                    exclude: ["RTSP"]),
+        .testTarget(
+            name: "IngestTests", dependencies: ["Ingest", "Imaging", "PipelineProtocol", "Messaging", "Processes", "TestSupport"],
+            exclude: ["RTSP"]),
         .testTarget(name: "DetectorStageTests", dependencies: ["DetectorStage", "FaceDetection", "Imaging", "PipelineProtocol", "TestSupport", log]),
-        .testTarget(name: "ClassifierStageTests", dependencies: ["ClassifierStage", "EmotionClassification", "Imaging", "PipelineProtocol",
-                                                                "Messaging", "Timing", "TestSupport"]),
-        .testTarget(name: "WebTests", dependencies: ["Web", "Observability", "Imaging", "PipelineProtocol", "ResultDatabase", "TestSupport", log, hummingbird,
-                                                    .product(name: "HummingbirdTesting", package: "hummingbird")]),
-        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Processes", "Messaging", "PipelineProtocol", "SQLite", "Timing", "TestSupport", log],
-                    exclude: ["Browser"]),
-        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "ResultDatabase", "SQLite", "TestSupport", log]),
+        .testTarget(
+            name: "ClassifierStageTests",
+            dependencies: [
+                "ClassifierStage", "EmotionClassification", "Imaging", "PipelineProtocol",
+                "Messaging", "Timing", "TestSupport"
+            ]),
+        .testTarget(
+            name: "WebTests",
+            dependencies: [
+                "Web", "Observability", "Imaging", "PipelineProtocol", "ResultDatabase", "TestSupport", log, hummingbird,
+                .product(name: "HummingbirdTesting", package: "hummingbird")
+            ]),
+        .testTarget(
+            name: "SupervisorTests",
+            dependencies: ["Supervisor", "Processes", "Messaging", "PipelineProtocol", "SQLite", "Timing", "TestSupport", log],
+            exclude: ["Browser"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "ResultDatabase", "SQLite", "TestSupport", log])
     ],
     swiftLanguageModes: [.v6]
 )

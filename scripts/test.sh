@@ -11,4 +11,7 @@ bash scripts/apt-install.sh chromium chromium-driver python3-selenium docker-com
 # The compose file must be valid (no Docker engine is needed for this check).
 docker-compose -f deploy/docker-compose.yml config -q
 bash scripts/lint-dockerfile.sh
+# The module layout rule (docs/architecture.md) and the committed swift-format configuration.
+python3 scripts/check-layout.py
+swift format lint --strict --recursive --parallel Sources Tests Package.swift
 swift test -c release -Xswiftc -enable-testing "$@"

@@ -1,8 +1,8 @@
-import Timing
 import Evaluation
+import Foundation
 import Imaging
 import NeuralNetwork
-import Foundation
+import Timing
 
 /// `moodwire bench classifier`: inference time per face at given batch sizes and thread counts,
 /// on real face crops, reported as medians over repeated runs.
@@ -33,8 +33,9 @@ public struct ClassifierBenchmark {
 
         /// One line, aligned with the reference script's output.
         public var line: String {
-            String(format: "%@  threads=%d  batch=%-3d median %.3f ms/face  %5.0f faces/s  %5.1f GFLOP/s",
-                   runtime, threads, batch, medianMsPerFace, facesPerSecond, gflops)
+            String(
+                format: "%@  threads=%d  batch=%-3d median %.3f ms/face  %5.0f faces/s  %5.1f GFLOP/s",
+                runtime, threads, batch, medianMsPerFace, facesPerSecond, gflops)
         }
     }
 
@@ -94,8 +95,9 @@ public struct ClassifierBenchmark {
             durations.append(elapsed.inSeconds * 1e3)
         }
         let perFace = Self.median(durations) / Double(batch)
-        return Measurement(runtime: "moodwire", threads: threads, batch: batch, medianMsPerFace: perFace,
-                           multiplyAccumulates: network.multiplyAccumulates)
+        return Measurement(
+            runtime: "moodwire", threads: threads, batch: batch, medianMsPerFace: perFace,
+            multiplyAccumulates: network.multiplyAccumulates)
     }
 
     /// Median time of each layer at `batch`, one thread: (layer, milliseconds per face, multiply-accumulates per face).
@@ -129,8 +131,9 @@ public struct ClassifierBenchmark {
             a.withUnsafeBufferPointer { a in
                 b.withUnsafeBufferPointer { b in
                     c.withUnsafeMutableBufferPointer { c in
-                        Gemm.multiply(m: size, n: size, k: size, a: a.baseAddress!, lda: size, b: b.baseAddress!, ldb: size,
-                                      c: c.baseAddress!, ldc: size)
+                        Gemm.multiply(
+                            m: size, n: size, k: size, a: a.baseAddress!, lda: size, b: b.baseAddress!, ldb: size,
+                            c: c.baseAddress!, ldc: size)
                     }
                 }
             }

@@ -1,8 +1,8 @@
-import Timing
 import Evaluation
 import FaceDetection
-import Imaging
 import Foundation
+import Imaging
+import Timing
 
 /// `moodwire bench detector`: median time of one `detect` call per image, for the shared photos
 /// and for each of them resized to 640x480, at given thread counts.
@@ -21,8 +21,9 @@ public struct DetectorBenchmark {
         }
 
         public var line: String {
-            String(format: "%@  threads=%d  %@ %dx%d  median %8.2f ms  %d faces", runtime, threads,
-                   image.padding(toLength: 28, withPad: " ", startingAt: 0), width, height, medianMs, faces)
+            String(
+                format: "%@  threads=%d  %@ %dx%d  median %8.2f ms  %d faces", runtime, threads,
+                image.padding(toLength: 28, withPad: " ", startingAt: 0), width, height, medianMs, faces)
         }
     }
 
@@ -52,8 +53,9 @@ public struct DetectorBenchmark {
                 let elapsed = clock.now - start
                 durations.append(elapsed.inSeconds * 1e3)
             }
-            return Measurement(runtime: "moodwire", threads: threads, image: item.name, width: item.image.width,
-                               height: item.image.height, medianMs: ClassifierBenchmark.median(durations), faces: faces)
+            return Measurement(
+                runtime: "moodwire", threads: threads, image: item.name, width: item.image.width,
+                height: item.image.height, medianMs: ClassifierBenchmark.median(durations), faces: faces)
         }
     }
 }

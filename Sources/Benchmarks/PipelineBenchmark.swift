@@ -2,14 +2,14 @@ import ClassifierStage
 import DetectorStage
 import EmotionClassification
 import FaceDetection
+import Foundation
 import Ingest
+import Logging
 import Messaging
 import PipelineProtocol
 import Supervisor
-import Timing
-import Foundation
-import Logging
 import Synchronization
+import Timing
 
 /// `moodwire bench pipeline`: the whole stack against its own detector.
 ///
@@ -33,8 +33,10 @@ public struct PipelineBenchmark {
         public var modelPath: String
         public var workDirectory: String
 
-        public init(video: String, executableDirectory: String, detectors: Int = 2, classifiers: Int = 1, basePort: Int,
-                    cascadePath: String, modelPath: String, workDirectory: String) {
+        public init(
+            video: String, executableDirectory: String, detectors: Int = 2, classifiers: Int = 1, basePort: Int,
+            cascadePath: String, modelPath: String, workDirectory: String
+        ) {
             self.video = video
             self.executableDirectory = executableDirectory
             self.detectors = detectors
@@ -106,15 +108,17 @@ public struct PipelineBenchmark {
         let paced = try stackRun(name: "paced", fps: fullSpeed.framesPerSecond / 2, peaks: &peaks)
 
         progress("recorder inserts")
-        let recorder = try RecorderBenchmark.run(path: configuration.workDirectory + "/recorder-bench.db",
-                                                 frames: Self.recorderFrames, facesPerFrame: Self.recorderFacesPerFrame,
-                                                 batch: Self.recorderBatch)
+        let recorder = try RecorderBenchmark.run(
+            path: configuration.workDirectory + "/recorder-bench.db",
+            frames: Self.recorderFrames, facesPerFrame: Self.recorderFacesPerFrame,
+            batch: Self.recorderBatch)
 
-        return Result(frameWidth: first.header.width, frameHeight: first.header.height, frameCount: frames.count,
-                      detectors: configuration.detectors, classifiers: configuration.classifiers,
-                      detectorAloneFramesPerSecond: alone, singleFrameMilliseconds: single,
-                      fullSpeed: fullSpeed, paced: paced, recorderFaceRowsPerSecond: recorder.faceRowsPerSecond,
-                      peakResidentMegabytes: peaks.mapValues { Double($0) / 1_048_576 })
+        return Result(
+            frameWidth: first.header.width, frameHeight: first.header.height, frameCount: frames.count,
+            detectors: configuration.detectors, classifiers: configuration.classifiers,
+            detectorAloneFramesPerSecond: alone, singleFrameMilliseconds: single,
+            fullSpeed: fullSpeed, paced: paced, recorderFaceRowsPerSecond: recorder.faceRowsPerSecond,
+            peakResidentMegabytes: peaks.mapValues { Double($0) / 1_048_576 })
     }
 
     /// The frames exactly as the ingest sends them.
@@ -123,8 +127,11 @@ public struct PipelineBenchmark {
         defer { source.close() }
         var frames: [FrameMessage] = []
         while let frame = try source.next() {
-            frames.append(FrameMessage(header: FrameHeader(kind: .frame, source: "bench", seq: frame.seq, capturedAt: frame.capturedAt,
-                                                           width: frame.width, height: frame.height), image: frame.image))
+            frames.append(
+                FrameMessage(
+                    header: FrameHeader(
+                        kind: .frame, source: "bench", seq: frame.seq, capturedAt: frame.capturedAt,
+                        width: frame.width, height: frame.height), image: frame.image))
         }
         return frames
     }
@@ -181,12 +188,13 @@ public struct PipelineBenchmark {
         }
         for (stage, bytes) in summary.peakResidentBytes { peaks[stage] = max(peaks[stage] ?? 0, bytes) }
         let span = (lastAck - firstAck).inSeconds
-        return StackRun(frames: summary.totalFrames, faces: summary.totalFaces,
-                        framesPerSecond: Double(summary.totalFrames - 1) / span,
-                        facesPerSecond: Double(summary.totalFaces) / span,
-                        latencyP50Milliseconds: Self.percentile(summary.latencies, 0.5) * 1000,
-                        latencyP99Milliseconds: Self.percentile(summary.latencies, 0.99) * 1000,
-                        pacedAt: fps)
+        return StackRun(
+            frames: summary.totalFrames, faces: summary.totalFaces,
+            framesPerSecond: Double(summary.totalFrames - 1) / span,
+            facesPerSecond: Double(summary.totalFaces) / span,
+            latencyP50Milliseconds: Self.percentile(summary.latencies, 0.5) * 1000,
+            latencyP99Milliseconds: Self.percentile(summary.latencies, 0.99) * 1000,
+            pacedAt: fps)
     }
 
     /// The nearest-rank percentile.

@@ -1,6 +1,6 @@
 import Foundation
-import Logging
 import Imaging
+import Logging
 import PipelineProtocol
 import ResultDatabase
 import Timing
@@ -37,8 +37,9 @@ public enum RecorderBenchmark {
         }
 
         public var line: String {
-            String(format: "%d frames x %d faces, %d frames per transaction: median %.3f s, %.0f face rows/s, %.0f frames/s",
-                   frames, facesPerFrame, batch, medianSeconds, faceRowsPerSecond, framesPerSecond)
+            String(
+                format: "%d frames x %d faces, %d frames per transaction: median %.3f s, %.0f face rows/s, %.0f frames/s",
+                frames, facesPerFrame, batch, medianSeconds, faceRowsPerSecond, framesPerSecond)
         }
     }
 
@@ -67,7 +68,9 @@ public enum RecorderBenchmark {
             seconds.append(elapsed.inSeconds)
         }
         seconds.sort()
-        let median = seconds.count % 2 == 1 ? seconds[seconds.count / 2]
+        let median =
+            seconds.count % 2 == 1
+            ? seconds[seconds.count / 2]
             : (seconds[seconds.count / 2 - 1] + seconds[seconds.count / 2]) / 2
         return Measurement(frames: frames, facesPerFrame: facesPerFrame, batch: batch, runs: runs, medianSeconds: median)
     }
@@ -77,9 +80,10 @@ public enum RecorderBenchmark {
     /// emotion k. The reference script builds the same rows.
     static func syntheticResults(frames: Int, facesPerFrame: Int) -> [ResultsMessage] {
         (0..<frames).map { frame in
-            let header = FrameHeader(kind: .results, source: "bench", seq: UInt64(frame),
-                                     capturedAt: 1_700_000_000_000_000 + Int64(frame) * 33_333,
-                                     width: 1280, height: 720, detectMicros: 21_000, classifyMicros: 900)
+            let header = FrameHeader(
+                kind: .results, source: "bench", seq: UInt64(frame),
+                capturedAt: 1_700_000_000_000_000 + Int64(frame) * 33_333,
+                width: 1280, height: 720, detectMicros: 21_000, classifyMicros: 900)
             var boxes: [PixelRect] = []
             var probabilities: [Float] = []
             for face in 0..<facesPerFrame {

@@ -7,8 +7,9 @@ public enum ReferenceTools {
     /// Runs a reference benchmark script with python3 and returns what it printed on standard
     /// output (its progress goes to standard error, straight to the terminal).
     public static func runPythonScript(_ script: String, arguments: [String]) throws -> Data {
-        let process = try ChildProcess(executable: try tool("python3"), arguments: [script] + arguments,
-                                       options: .init(standardOutput: .pipe))
+        let process = try ChildProcess(
+            executable: try tool("python3"), arguments: [script] + arguments,
+            options: .init(standardOutput: .pipe))
         let output = try process.readAllOutput()
         let status = process.waitForExit()
         guard status == .exited(0) else {
@@ -22,8 +23,9 @@ public enum ReferenceTools {
     public static func scaledSample(_ sample: String, to output: String, encoding: [String]) throws -> String {
         let input = try ModelStore.sampleStore(environment: ProcessInfo.processInfo.environment).locate(sample)
         let arguments = ["-hide_banner", "-loglevel", "error", "-y", "-i", input, "-vf", "scale=640:480"] + encoding + [output]
-        let process = try ChildProcess(executable: try tool("ffmpeg"), arguments: arguments,
-                                       options: .init(standardError: .tail(limit: 4096)))
+        let process = try ChildProcess(
+            executable: try tool("ffmpeg"), arguments: arguments,
+            options: .init(standardError: .tail(limit: 4096)))
         guard process.waitForExit() == .exited(0) else {
             throw CommandError("ffmpeg could not scale \(input): " + process.errorLines(last: 3).joined(separator: "; "))
         }

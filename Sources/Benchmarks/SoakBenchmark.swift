@@ -1,9 +1,9 @@
-import Timing
 import Foundation
-import Processes
 import Logging
 import Messaging
+import Processes
 import Supervisor
+import Timing
 
 /// `moodwire bench soak`: the whole stack (web included) playing a looping video paced like a
 /// camera for a number of minutes, with every service's resident memory (VmRSS) sampled after a
@@ -20,8 +20,10 @@ public struct SoakBenchmark {
         /// Growth from the first to the last sample above which a service is not flat.
         public var tolerance: Double
 
-        public init(video: String, executableDirectory: String, duration: Duration, framesPerSecond: Double = 10,
-                    basePort: Int, workDirectory: String, tolerance: Double = 0.10) {
+        public init(
+            video: String, executableDirectory: String, duration: Duration, framesPerSecond: Double = 10,
+            basePort: Int, workDirectory: String, tolerance: Double = 0.10
+        ) {
             self.video = video
             self.executableDirectory = executableDirectory
             self.duration = duration
@@ -95,9 +97,11 @@ public struct SoakBenchmark {
             if now >= nextReport {
                 nextReport = now + .seconds(10)
                 let total = sample.values.reduce(0, +)
-                progress(String(format: "%d s: %d frames recorded, %.1f MB resident in %d services",
-                                Int((now - start).inSeconds), supervisor.summary.totalFrames,
-                                Double(total) / 1_048_576, sample.count))
+                progress(
+                    String(
+                        format: "%d s: %d frames recorded, %.1f MB resident in %d services",
+                        Int((now - start).inSeconds), supervisor.summary.totalFrames,
+                        Double(total) / 1_048_576, sample.count))
             }
         }
         let elapsed = ContinuousClock.now - start
@@ -107,12 +111,14 @@ public struct SoakBenchmark {
         let summary = supervisor.summary
         let megabytes = { (bytes: Int?) in Double(bytes ?? 0) / 1_048_576 }
         let services = first.keys.sorted().map { service in
-            ServiceMemory(service: service, startMegabytes: megabytes(first[service]), endMegabytes: megabytes(last[service]),
-                          peakMegabytes: megabytes(peak[service]))
+            ServiceMemory(
+                service: service, startMegabytes: megabytes(first[service]), endMegabytes: megabytes(last[service]),
+                peakMegabytes: megabytes(peak[service]))
         }
-        return Result(seconds: elapsed.inSeconds.rounded(.down), warmUpSeconds: warmUp.inSeconds.rounded(.down),
-                      framesPerSecond: configuration.framesPerSecond, framesRecorded: summary.totalFrames,
-                      facesRecorded: summary.totalFaces, restarts: summary.restarts.filter { $0.value > 0 },
-                      services: services, tolerance: configuration.tolerance)
+        return Result(
+            seconds: elapsed.inSeconds.rounded(.down), warmUpSeconds: warmUp.inSeconds.rounded(.down),
+            framesPerSecond: configuration.framesPerSecond, framesRecorded: summary.totalFrames,
+            facesRecorded: summary.totalFaces, restarts: summary.restarts.filter { $0.value > 0 },
+            services: services, tolerance: configuration.tolerance)
     }
 }

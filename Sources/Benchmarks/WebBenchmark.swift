@@ -1,12 +1,13 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Logging
 import Messaging
 import Supervisor
-import Timing
 import Synchronization
+import Timing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// `moodwire bench web`: uploads through the web service of a running stack, as clients would
 /// send them: one at a time (upload-to-answer latency), then from several clients at once
@@ -25,8 +26,10 @@ public struct WebBenchmark {
         public var seconds: Double
         public var workDirectory: String
 
-        public init(photo: String, executableDirectory: String, detectors: Int = 2, detectorThreads: Int = 1, classifiers: Int = 1,
-                    basePort: Int, sequentialRequests: Int = 100, clients: Int = 8, seconds: Double = 10, workDirectory: String) {
+        public init(
+            photo: String, executableDirectory: String, detectors: Int = 2, detectorThreads: Int = 1, classifiers: Int = 1,
+            basePort: Int, sequentialRequests: Int = 100, clients: Int = 8, seconds: Double = 10, workDirectory: String
+        ) {
             self.photo = photo
             self.executableDirectory = executableDirectory
             self.detectors = detectors
@@ -108,12 +111,13 @@ public struct WebBenchmark {
         group.wait()
         let elapsed = (ContinuousClock.now - start).inSeconds
         let concurrent = latencies.withLock { $0 }
-        return Result(sequentialP50Milliseconds: PipelineBenchmark.percentile(sequential, 0.5) * 1000,
-                      sequentialP99Milliseconds: PipelineBenchmark.percentile(sequential, 0.99) * 1000,
-                      concurrentClients: configuration.clients, requestsPerSecond: Double(concurrent.count) / elapsed,
-                      concurrentP50Milliseconds: PipelineBenchmark.percentile(concurrent, 0.5) * 1000,
-                      concurrentP99Milliseconds: PipelineBenchmark.percentile(concurrent, 0.99) * 1000,
-                      failures: failures + failed.load(ordering: .relaxed))
+        return Result(
+            sequentialP50Milliseconds: PipelineBenchmark.percentile(sequential, 0.5) * 1000,
+            sequentialP99Milliseconds: PipelineBenchmark.percentile(sequential, 0.99) * 1000,
+            concurrentClients: configuration.clients, requestsPerSecond: Double(concurrent.count) / elapsed,
+            concurrentP50Milliseconds: PipelineBenchmark.percentile(concurrent, 0.5) * 1000,
+            concurrentP99Milliseconds: PipelineBenchmark.percentile(concurrent, 0.99) * 1000,
+            failures: failures + failed.load(ordering: .relaxed))
     }
 
     private func waitForService(_ health: URL) throws {

@@ -1,10 +1,10 @@
+import EmotionClassification
 import Foundation
 import Logging
-import EmotionClassification
 import Messaging
+import Metrics
 import PipelineProtocol
 import Timing
-import Metrics
 
 /// The classifier's thread: its sockets, the results waiting for acknowledgement, its metrics.
 final class ClassifierLoop {
@@ -45,9 +45,11 @@ final class ClassifierLoop {
     }
 
     func run(stop: StopSignal) throws(ZMQError) {
-        logger.info("classifier ready", metadata: [
-            "faces": "\(configuration.faces)", "results": "\(configuration.results)", "acks": "\(configuration.acks)",
-        ])
+        logger.info(
+            "classifier ready",
+            metadata: [
+                "faces": "\(configuration.faces)", "results": "\(configuration.results)", "acks": "\(configuration.acks)"
+            ])
         while !stop.isRequested {
             try receiveAcks(waitingUpTo: .zero)
             try resendDue()

@@ -1,6 +1,6 @@
+import EmotionClassification
 import Foundation
 import Logging
-import EmotionClassification
 import Messaging
 import PipelineProtocol
 
@@ -29,9 +29,11 @@ public struct ClassifierServiceConfiguration: Sendable {
     /// Average each face with its mirror image (test-time augmentation).
     public var flipAveraged: Bool
 
-    public init(endpoints: PipelineEndpoints = PipelineEndpoints(), highWaterMark: Int32 = 4, batchSize: Int = 32,
-                maxWait: Duration = .milliseconds(2), flipAveraged: Bool = false, resendAfter: Duration = .seconds(3),
-                maxUnacknowledged: Int = 4096, drainTimeout: Duration = .seconds(5)) {
+    public init(
+        endpoints: PipelineEndpoints = PipelineEndpoints(), highWaterMark: Int32 = 4, batchSize: Int = 32,
+        maxWait: Duration = .milliseconds(2), flipAveraged: Bool = false, resendAfter: Duration = .seconds(3),
+        maxUnacknowledged: Int = 4096, drainTimeout: Duration = .seconds(5)
+    ) {
         faces = endpoints.connect(.facesOut)
         results = endpoints.connect(.results)
         acks = endpoints.connect(.acks)
@@ -50,8 +52,10 @@ public struct ClassifierServiceConfiguration: Sendable {
 /// recorder crash or restart loses no result; on a stop request the held results get a bounded
 /// time to be acknowledged.
 public enum ClassifierService {
-    public static func make(_ configuration: ClassifierServiceConfiguration, classifier: Handover<EmotionClassifier>,
-                            logger: Logger) -> BlockingService {
+    public static func make(
+        _ configuration: ClassifierServiceConfiguration, classifier: Handover<EmotionClassifier>,
+        logger: Logger
+    ) -> BlockingService {
         BlockingService(name: "moodwire.classifier") { stop in
             let loop = try ClassifierLoop(configuration: configuration, classifier: classifier.value, logger: logger)
             try loop.run(stop: stop)

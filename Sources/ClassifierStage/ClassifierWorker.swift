@@ -1,5 +1,5 @@
-import Foundation
 import EmotionClassification
+import Foundation
 import Imaging
 import PipelineProtocol
 import Results

@@ -13,8 +13,10 @@ public struct ModelStore: Sendable {
     /// What to run when a file is missing.
     public var remedy: String
 
-    public init(directories: [String],
-                remedy: String = "run scripts/fetch-models.sh (or scripts/setup.sh) to download and convert it") {
+    public init(
+        directories: [String],
+        remedy: String = "run scripts/fetch-models.sh (or scripts/setup.sh) to download and convert it"
+    ) {
         self.directories = directories
         self.remedy = remedy
     }
@@ -53,7 +55,8 @@ public struct ModelStore: Sendable {
             let path = directory + "/" + file
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-               FileManager.default.isReadableFile(atPath: path) {
+                FileManager.default.isReadableFile(atPath: path)
+            {
                 return path
             }
         }

@@ -1,6 +1,5 @@
-import Timing
-
 import Foundation
+import Timing
 
 /// A one-line progress bar on standard error, drawn only when standard error is a terminal so
 /// that logs and CI output stay clean. Redraws at most ten times a second.
@@ -23,8 +22,12 @@ public final class ProgressBar {
         let now = ContinuousClock.now
         if let lastDraw, now - lastDraw < .milliseconds(100), done < total { return }
         lastDraw = now
-        FileHandle.standardError.write(Data(("\r" + Self.line(label: label, done: done, total: total,
-                                                              elapsed: now - started, note: note)).utf8))
+        FileHandle.standardError.write(
+            Data(
+                ("\r"
+                    + Self.line(
+                        label: label, done: done, total: total,
+                        elapsed: now - started, note: note)).utf8))
     }
 
     /// Clears the bar so that the next output starts on a clean line.
@@ -42,7 +45,8 @@ public final class ProgressBar {
         let seconds = elapsed.inSeconds
         let rate = seconds > 0 ? Double(done) / seconds : 0
         let remaining = rate > 0 ? Double(total - done) / rate : 0
-        var text = "\(label) [" + String(repeating: "#", count: filled)
+        var text =
+            "\(label) [" + String(repeating: "#", count: filled)
             + String(repeating: "-", count: width - filled) + "] \(done)/\(total) "
             + String(format: "%3.0f%% %.0f/s ETA %.0fs", fraction * 100, rate, remaining)
         if !note.isEmpty { text += " " + note }

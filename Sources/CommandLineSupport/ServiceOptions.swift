@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
-import Synchronization
 import Logging
 import Observability
 import PipelineProtocol
+import Synchronization
 
 /// The value of `MOODWIRE_<name>`: every service flag has this environment equivalent (for
 /// compose files); a flag given on the command line wins.
@@ -37,7 +37,10 @@ private let malformedEnvironment = Mutex<[String: String]>([:])
 
 /// Options every pipeline service takes: where the others are, logging, and the operations endpoint.
 public struct ServiceOptions: ParsableArguments {
-    @Option(help: "First of eight consecutive ports: frames in, frames out, faces in, faces out, results, acks, previews in, previews out (env MOODWIRE_BASE_PORT).")
+    @Option(
+        help:
+            "First of eight consecutive ports: frames in, frames out, faces in, faces out, results, acks, previews in, previews out (env MOODWIRE_BASE_PORT)."
+    )
     public var basePort: Int = environment("BASE_PORT", Int.init) ?? 5550
 
     @Option(help: "Host of the broker, for services that connect to it (env MOODWIRE_BROKER_HOST).")
@@ -88,17 +91,19 @@ public struct ServiceOptions: ParsableArguments {
         let level = logLevel
         switch logFormat {
         case .text:
-            LoggingSystem.bootstrap({ label, metadataProvider in
-                var handler = StreamLogHandler.standardError(label: label, metadataProvider: metadataProvider)
-                handler.logLevel = level
-                return handler
-            }, metadataProvider: nil)
+            LoggingSystem.bootstrap(
+                { label, metadataProvider in
+                    var handler = StreamLogHandler.standardError(label: label, metadataProvider: metadataProvider)
+                    handler.logLevel = level
+                    return handler
+                }, metadataProvider: nil)
         case .json:
-            LoggingSystem.bootstrap({ label, metadataProvider in
-                var handler = JSONLogHandler.standardError(label: label, metadataProvider: metadataProvider)
-                handler.logLevel = level
-                return handler
-            }, metadataProvider: nil)
+            LoggingSystem.bootstrap(
+                { label, metadataProvider in
+                    var handler = JSONLogHandler.standardError(label: label, metadataProvider: metadataProvider)
+                    handler.logLevel = level
+                    return handler
+                }, metadataProvider: nil)
         }
         return Logger(label: label)
     }
@@ -127,8 +132,9 @@ public struct ServiceOptions: ParsableArguments {
         }
         // Without an endpoint to read them, metrics stay on swift-metrics' no-op factory.
         _ = PrometheusMetrics.bootstrapMetricsSystem()
-        return ServiceObservability(logger: logger, health: health,
-                                    operations: ServiceObservability.Endpoint(host: metricsHost, port: port))
+        return ServiceObservability(
+            logger: logger, health: health,
+            operations: ServiceObservability.Endpoint(host: metricsHost, port: port))
     }
 }
 

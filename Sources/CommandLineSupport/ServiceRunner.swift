@@ -14,8 +14,9 @@ public enum ServiceRunner {
     public static func run(_ services: [any Service], logger: Logger, maximumShutdown: Duration = .seconds(10)) async throws {
         var configuration = ServiceGroupConfiguration(
             services: services.map {
-                .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
-                      failureTerminationBehavior: .gracefullyShutdownGroup)
+                .init(
+                    service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup)
             },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
@@ -28,8 +29,10 @@ public enum ServiceRunner {
     /// endpoint (when `observability` has one) as one more service, and keeps the health
     /// component `service` up to date: healthy and `running` while the stage runs, unhealthy and
     /// `stopping` from the start of a graceful shutdown.
-    public static func run(_ services: [any Service], observability: ServiceObservability,
-                           maximumShutdown: Duration = .seconds(10)) async throws {
+    public static func run(
+        _ services: [any Service], observability: ServiceObservability,
+        maximumShutdown: Duration = .seconds(10)
+    ) async throws {
         let health = observability.health
         health.update("service", healthy: true, state: "running")
         // A group shuts its services down last to first: the endpoint comes first so that it keeps
@@ -40,10 +43,12 @@ public enum ServiceRunner {
             var logger = observability.logger
             logger[metadataKey: "endpoint"] = "operations"
             group.append(OperationsServer(host: endpoint.host, port: endpoint.port, health: health, logger: logger))
-            observability.logger.info("operations endpoint", metadata: [
-                "metrics": "http://\(endpoint.host):\(endpoint.port)/metrics",
-                "health": "http://\(endpoint.host):\(endpoint.port)/healthz",
-            ])
+            observability.logger.info(
+                "operations endpoint",
+                metadata: [
+                    "metrics": "http://\(endpoint.host):\(endpoint.port)/metrics",
+                    "health": "http://\(endpoint.host):\(endpoint.port)/healthz"
+                ])
         }
         group += services
         group.append(ShutdownHealthWatch(health: health))

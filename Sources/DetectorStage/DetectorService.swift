@@ -1,8 +1,8 @@
-import Logging
-import Metrics
 import FaceDetection
 import Imaging
+import Logging
 import Messaging
+import Metrics
 import PipelineProtocol
 import Timing
 
@@ -17,8 +17,10 @@ public struct DetectorServiceConfiguration: Sendable {
     public var options: DetectionOptions
     public var conversion: GrayConversion
 
-    public init(endpoints: PipelineEndpoints = PipelineEndpoints(), highWaterMark: Int32 = 2,
-                options: DetectionOptions = DetectionOptions(), conversion: GrayConversion = .rgbWeighted) {
+    public init(
+        endpoints: PipelineEndpoints = PipelineEndpoints(), highWaterMark: Int32 = 2,
+        options: DetectionOptions = DetectionOptions(), conversion: GrayConversion = .rgbWeighted
+    ) {
         frames = endpoints.connect(.framesOut)
         faces = endpoints.connect(.facesIn)
         self.highWaterMark = highWaterMark
@@ -31,8 +33,9 @@ public struct DetectorServiceConfiguration: Sendable {
 public enum DetectorService {
     public static func make(_ configuration: DetectorServiceConfiguration, detector: FaceDetector, logger: Logger) -> BlockingService {
         BlockingService(name: "moodwire.detector") { stop in
-            let worker = DetectorWorker(detector: detector, options: configuration.options,
-                                        conversion: configuration.conversion, logger: logger)
+            let worker = DetectorWorker(
+                detector: detector, options: configuration.options,
+                conversion: configuration.conversion, logger: logger)
             let context = ZMQContext()
             let input = try ZMQSocket(context, .pull, highWaterMark: configuration.highWaterMark)
             let output = try ZMQSocket(context, .push, highWaterMark: configuration.highWaterMark)
@@ -58,8 +61,12 @@ public enum DetectorService {
                 latency.record(duration: ContinuousClock.now - start)
                 frames.increment()
                 faceCounter.increment(by: faces.boxes.count)
-                logger.trace("frame detected", metadata: ["source": "\(frame.header.source)", "seq": "\(frame.header.seq)",
-                                                          "faces": "\(faces.boxes.count)"])
+                logger.trace(
+                    "frame detected",
+                    metadata: [
+                        "source": "\(frame.header.source)", "seq": "\(frame.header.seq)",
+                        "faces": "\(faces.boxes.count)"
+                    ])
                 // Back-pressure from the classifiers: wait, but never past a stop request. A frame
                 // dropped here is re-sent by its ingest if it was an acknowledged one.
                 while try !output.send(faces.parts, timeoutMilliseconds: 100) {

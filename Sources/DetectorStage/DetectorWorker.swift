@@ -1,7 +1,7 @@
-import Foundation
-import Logging
 import FaceDetection
+import Foundation
 import Imaging
+import Logging
 import PipelineProtocol
 import Timing
 
@@ -15,8 +15,10 @@ public final class DetectorWorker {
     private let decoder = ImageDecoder(maxPixels: WireProtocol.maxPixels)
     private let logger: Logger
 
-    public init(detector: FaceDetector, options: DetectionOptions = DetectionOptions(),
-                conversion: GrayConversion = .rgbWeighted, logger: Logger) {
+    public init(
+        detector: FaceDetector, options: DetectionOptions = DetectionOptions(),
+        conversion: GrayConversion = .rgbWeighted, logger: Logger
+    ) {
         self.detector = detector
         self.options = options
         self.conversion = conversion

@@ -1,5 +1,5 @@
-import Logging
 import Imaging
+import Logging
 import NeuralNetwork
 import Results
 
@@ -15,16 +15,21 @@ public final class EmotionClassifier {
     private let pixelTable: [Float]
 
     /// Loads a model file; its labels must be the seven FER2013 classes in canonical order.
-    public convenience init(modelPath: String, maxBatch: Int = 32, threads: Int = 1,
-                            logger: Logger = Logger(label: "moodwire.classifier")) throws(ModelFileError) {
-        try self.init(network: Network(contentsOf: modelPath, logger: logger), path: modelPath,
-                      maxBatch: maxBatch, threads: threads)
+    public convenience init(
+        modelPath: String, maxBatch: Int = 32, threads: Int = 1,
+        logger: Logger = Logger(label: "moodwire.classifier")
+    ) throws(ModelFileError) {
+        try self.init(
+            network: Network(contentsOf: modelPath, logger: logger), path: modelPath,
+            maxBatch: maxBatch, threads: threads)
     }
 
     public init(network: Network, path: String, maxBatch: Int = 32, threads: Int = 1) throws(ModelFileError) {
         guard network.labels == Emotion.allCases.map(\.rawValue) else {
-            throw .invalidGraph(path: path, reason: "labels \(network.labels) are not the FER2013 classes "
-                                + Emotion.allCases.map(\.rawValue).joined(separator: ", "))
+            throw .invalidGraph(
+                path: path,
+                reason: "labels \(network.labels) are not the FER2013 classes "
+                    + Emotion.allCases.map(\.rawValue).joined(separator: ", "))
         }
         guard network.inputShape.channels == 1 else {
             throw .invalidGraph(path: path, reason: "input has \(network.inputShape.channels) channels; the classifier feeds grayscale faces")

@@ -10,13 +10,13 @@ public enum ConfusionHeatmap {
         let side = cell * labels.count
         let width = left + side + 20, height = top + side + 60
         var svg = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" font-family="sans-serif">
-        <rect width="100%" height="100%" fill="white"/>
-        <text x="\(width / 2)" y="24" text-anchor="middle" font-size="16">\(escape(title))</text>
-        <text x="\(left + side / 2)" y="\(top + side + 45)" text-anchor="middle" font-size="13">predicted</text>
-        <text x="18" y="\(top + side / 2)" text-anchor="middle" font-size="13" transform="rotate(-90 18 \(top + side / 2))">true label</text>
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" font-family="sans-serif">
+            <rect width="100%" height="100%" fill="white"/>
+            <text x="\(width / 2)" y="24" text-anchor="middle" font-size="16">\(escape(title))</text>
+            <text x="\(left + side / 2)" y="\(top + side + 45)" text-anchor="middle" font-size="13">predicted</text>
+            <text x="18" y="\(top + side / 2)" text-anchor="middle" font-size="13" transform="rotate(-90 18 \(top + side / 2))">true label</text>
 
-        """
+            """
         for (column, label) in labels.enumerated() {
             svg += "<text x=\"\(left + column * cell + cell / 2)\" y=\"\(top - 8)\" text-anchor=\"middle\" font-size=\"12\">\(label)</text>\n"
         }
@@ -30,7 +30,8 @@ public enum ConfusionHeatmap {
                 let red = Int(255 - share * 222), green = Int(255 - share * 160), blue = Int(255 - share * 75)
                 let x = left + column * cell, y = top + row * cell
                 svg += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(cell)\" height=\"\(cell)\" fill=\"rgb(\(red),\(green),\(blue))\" stroke=\"#ccc\"/>"
-                svg += "<text x=\"\(x + cell / 2)\" y=\"\(y + cell / 2 + 5)\" text-anchor=\"middle\" font-size=\"13\" fill=\"\(share > 0.5 ? "white" : "black")\">\(count)</text>\n"
+                svg +=
+                    "<text x=\"\(x + cell / 2)\" y=\"\(y + cell / 2 + 5)\" text-anchor=\"middle\" font-size=\"13\" fill=\"\(share > 0.5 ? "white" : "black")\">\(count)</text>\n"
             }
         }
         svg += "</svg>\n"

@@ -9,12 +9,14 @@ public enum EvaluationReport {
         let matrix = result.matrix
         var perClass: [String: ClassMetrics] = [:]
         for emotion in Emotion.allCases {
-            perClass[emotion.rawValue] = ClassMetrics(precision: matrix.precision(emotion), recall: matrix.recall(emotion),
-                                                      f1: matrix.f1(emotion), support: matrix.support(emotion))
+            perClass[emotion.rawValue] = ClassMetrics(
+                precision: matrix.precision(emotion), recall: matrix.recall(emotion),
+                f1: matrix.f1(emotion), support: matrix.support(emotion))
         }
-        let document = Document(count: matrix.total, accuracy: matrix.accuracy, macroF1: matrix.macroF1,
-                                labels: Emotion.allCases.map(\.rawValue), perClass: perClass,
-                                confusion: matrix.counts, flipAverage: result.flipAveraged, failed: result.failures)
+        let document = Document(
+            count: matrix.total, accuracy: matrix.accuracy, macroF1: matrix.macroF1,
+            labels: Emotion.allCases.map(\.rawValue), perClass: perClass,
+            confusion: matrix.counts, flipAverage: result.flipAveraged, failed: result.failures)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try! encoder.encode(document), as: UTF8.self)
@@ -33,14 +35,16 @@ public enum EvaluationReport {
         lines.append(String(format: "accuracy  %.2f%% (%d/%d)", matrix.accuracy * 100, matrix.correct, matrix.total))
         lines.append(String(format: "macro-F1  %.4f", matrix.macroF1))
         lines.append("")
-        lines.append(pad("label", 10) + pad("precision", 11, right: true) + pad("recall", 9, right: true)
-                     + pad("f1", 9, right: true) + pad("support", 9, right: true))
+        lines.append(
+            pad("label", 10) + pad("precision", 11, right: true) + pad("recall", 9, right: true)
+                + pad("f1", 9, right: true) + pad("support", 9, right: true))
         for emotion in Emotion.allCases {
-            lines.append(pad(emotion.rawValue, 10)
-                         + pad(String(format: "%.4f", matrix.precision(emotion)), 11, right: true)
-                         + pad(String(format: "%.4f", matrix.recall(emotion)), 9, right: true)
-                         + pad(String(format: "%.4f", matrix.f1(emotion)), 9, right: true)
-                         + pad("\(matrix.support(emotion))", 9, right: true))
+            lines.append(
+                pad(emotion.rawValue, 10)
+                    + pad(String(format: "%.4f", matrix.precision(emotion)), 11, right: true)
+                    + pad(String(format: "%.4f", matrix.recall(emotion)), 9, right: true)
+                    + pad(String(format: "%.4f", matrix.f1(emotion)), 9, right: true)
+                    + pad("\(matrix.support(emotion))", 9, right: true))
         }
         lines.append("")
         lines.append("confusion matrix (rows: true label, columns: predicted)")

@@ -1,8 +1,8 @@
 import EmotionClassification
-import Imaging
-import Results
 import Foundation
+import Imaging
 import Logging
+import Results
 
 /// Runs a classifier over a labelled folder and tallies its predictions. Images that cannot be
 /// read are reported and counted, and the rest go on.
@@ -18,8 +18,10 @@ public final class Evaluator {
 
     /// Classifies every image of `folder`, `classifier.session.maxBatch` faces at a time.
     /// `progress(done, failed)` is called after each batch.
-    public func evaluate(_ folder: LabelledFolder, flipAveraged: Bool = false,
-                         progress: (Int, Int) -> Void = { _, _ in }) -> EvaluationResult {
+    public func evaluate(
+        _ folder: LabelledFolder, flipAveraged: Bool = false,
+        progress: (Int, Int) -> Void = { _, _ in }
+    ) -> EvaluationResult {
         var matrix = ConfusionMatrix()
         var failures: [EvaluationResult.Failure] = []
         let batchSize = max(1, classifier.session.maxBatch / (flipAveraged ? 2 : 1))

@@ -77,7 +77,8 @@ public enum EvaluationError: Error, CustomStringConvertible, Sendable, Equatable
         case let .unreadableFolder(path, reason):
             return "\(path): cannot list folder (\(reason))"
         case let .unknownLabels(root, folders):
-            return "\(root): unknown label folder\(folders.count == 1 ? "" : "s") \(folders.map { "'\($0)'" }.joined(separator: ", ")); expected FER2013 labels: \(labels)"
+            return
+                "\(root): unknown label folder\(folders.count == 1 ? "" : "s") \(folders.map { "'\($0)'" }.joined(separator: ", ")); expected FER2013 labels: \(labels)"
         case let .noLabelFolders(root, files):
             return "\(root): no label subfolders (found \(files) loose files); expected one subfolder per label: \(labels)"
         case let .noImages(root):

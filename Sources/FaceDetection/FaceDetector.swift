@@ -129,8 +129,10 @@ struct PyramidLevel {
         for feature in cascade.features {
             featureStart.append(Int32(weights.count))
             for rect in feature.rects {
-                corners += [rect.y * stride + rect.x, rect.y * stride + rect.x + rect.width,
-                            (rect.y + rect.height) * stride + rect.x, (rect.y + rect.height) * stride + rect.x + rect.width].map { Int32($0) }
+                corners += [
+                    rect.y * stride + rect.x, rect.y * stride + rect.x + rect.width,
+                    (rect.y + rect.height) * stride + rect.x, (rect.y + rect.height) * stride + rect.x + rect.width
+                ].map { Int32($0) }
                 weights.append(rect.weight)
             }
         }
@@ -144,18 +146,24 @@ struct PyramidLevel {
                 let node = tree.nodes[0]
                 let first = Int(featureStart[node.feature]), count = Int(featureStart[node.feature + 1]) - first
                 func corner(_ i: Int) -> Int32 { i < count * 4 ? corners[first * 4 + i] : 0 }
-                flat.append(FlatStump(
-                    corners: (corner(0), corner(1), corner(2), corner(3), corner(4), corner(5), corner(6), corner(7),
-                              corner(8), corner(9), corner(10), corner(11)),
-                    weights: (weights[first], weights[first + 1], count > 2 ? weights[first + 2] : 0),
-                    threshold: node.threshold, left: tree.leaves[0], right: tree.leaves[1]))
+                flat.append(
+                    FlatStump(
+                        corners: (
+                            corner(0), corner(1), corner(2), corner(3), corner(4), corner(5), corner(6), corner(7),
+                            corner(8), corner(9), corner(10), corner(11)
+                        ),
+                        weights: (weights[first], weights[first + 1], count > 2 ? weights[first + 2] : 0),
+                        threshold: node.threshold, left: tree.leaves[0], right: tree.leaves[1]))
             }
             stumps = flat
         } else {
             stumps = nil
         }
         var end = 0
-        stageEnds = cascade.stages.map { end += $0.trees.count; return end }
+        stageEnds = cascade.stages.map {
+            end += $0.trees.count
+            return end
+        }
         stageThresholds = cascade.stages.map { Double($0.threshold) }
         let nw = cascade.windowWidth - 2, nh = cascade.windowHeight - 2
         normCorners = (stride + 1, stride + 1 + nw, (1 + nh) * stride + 1, (1 + nh) * stride + 1 + nw)
@@ -182,9 +190,11 @@ struct PyramidLevel {
             while x < workingWidth {
                 let result = evaluate(cascade: cascade, x: x, y: y)
                 if result > 0 {
-                    found.append(PixelRect(x: Int((Float(x) * scale).rounded(.toNearestOrEven)),
-                                           y: Int((Float(y) * scale).rounded(.toNearestOrEven)),
-                                           width: boxWidth, height: boxHeight))
+                    found.append(
+                        PixelRect(
+                            x: Int((Float(x) * scale).rounded(.toNearestOrEven)),
+                            y: Int((Float(y) * scale).rounded(.toNearestOrEven)),
+                            width: boxWidth, height: boxHeight))
                 }
                 // Rejected by the first stage: OpenCV skips the next position too.
                 if result == 0 { x += step }
@@ -264,7 +274,8 @@ struct PyramidLevel {
         var value: Float = 0
         for rect in start..<end {
             let c = rect * 4
-            let area = sums[origin + Int(corners[c])] &- sums[origin + Int(corners[c + 1])]
+            let area =
+                sums[origin + Int(corners[c])] &- sums[origin + Int(corners[c + 1])]
                 &- sums[origin + Int(corners[c + 2])] &+ sums[origin + Int(corners[c + 3])]
             value += weights[rect] * Float(area)
         }

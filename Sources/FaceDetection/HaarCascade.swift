@@ -134,7 +134,8 @@ public struct HaarCascade: Sendable {
             var trees: [Tree] = []
             for tree in element.child("trees")?.children ?? [] {
                 guard tree.children.count == 1, let node = tree.children.first,
-                      node.child("left_val") != nil, node.child("right_val") != nil else {
+                    node.child("left_val") != nil, node.child("right_val") != nil
+                else {
                     throw .unsupported(source: source, reason: "stage \(index) has a tree with more than one split; only stumps are supported")
                 }
                 guard let featureElement = node.child("feature") else {
@@ -145,11 +146,14 @@ public struct HaarCascade: Sendable {
                 }
                 // OpenCV's converter drops a third rectangle whose weight is below float epsilon.
                 let parsed = try feature(featureElement.child("rects"), index: features.count, width: width, height: height, source: source)
-                features.append(Feature(rects: parsed.rects.enumerated().filter { $0.offset < 2 || abs($0.element.weight) >= Float.ulpOfOne }.map(\.element)))
-                trees.append(.stump(feature: features.count - 1,
-                                    threshold: try number(node.child("threshold"), "threshold", source),
-                                    left: try number(node.child("left_val"), "left_val", source),
-                                    right: try number(node.child("right_val"), "right_val", source)))
+                features.append(
+                    Feature(rects: parsed.rects.enumerated().filter { $0.offset < 2 || abs($0.element.weight) >= Float.ulpOfOne }.map(\.element)))
+                trees.append(
+                    .stump(
+                        feature: features.count - 1,
+                        threshold: try number(node.child("threshold"), "threshold", source),
+                        left: try number(node.child("left_val"), "left_val", source),
+                        right: try number(node.child("right_val"), "right_val", source)))
             }
             guard !trees.isEmpty else { throw .malformed(source: source, reason: "stage \(index) has no trees") }
             stages.append(Stage(threshold: threshold, trees: trees))
@@ -168,7 +172,8 @@ public struct HaarCascade: Sendable {
         var nodes: [Node] = []
         for start in stride(from: 0, to: numbers.count, by: 4) {
             guard let left = Int(numbers[start]), let right = Int(numbers[start + 1]), let feature = Int(numbers[start + 2]),
-                  let threshold = Double(numbers[start + 3]).map(Float.init), (0..<featureCount).contains(feature) else {
+                let threshold = Double(numbers[start + 3]).map(Float.init), (0..<featureCount).contains(feature)
+            else {
                 throw .malformed(source: source, reason: "stage \(stage) has an invalid tree node")
             }
             nodes.append(Node(feature: feature, threshold: threshold, left: left, right: right))
@@ -188,7 +193,8 @@ public struct HaarCascade: Sendable {
         for rect in rects?.children ?? [] {
             let words = rect.words
             guard words.count == 5, let x = Int(words[0]), let y = Int(words[1]), let w = Int(words[2]),
-                  let h = Int(words[3]), let weight = Double(words[4]).map(Float.init) else {
+                let h = Int(words[3]), let weight = Double(words[4]).map(Float.init)
+            else {
                 throw .malformed(source: source, reason: "feature \(index) has an invalid rectangle '\(rect.text)'")
             }
             guard x >= 0, y >= 0, w > 0, h > 0, x + w <= width, y + h <= height else {

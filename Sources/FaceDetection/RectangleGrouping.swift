@@ -19,9 +19,10 @@ enum RectangleGrouping {
         }
         let averages: [PixelRect] = (0..<classes).map { index in
             let scale = 1 / Float(counts[index])
-            return PixelRect(x: roundedInt(Float(totals[index].x) * scale), y: roundedInt(Float(totals[index].y) * scale),
-                             width: roundedInt(Float(totals[index].width) * scale),
-                             height: roundedInt(Float(totals[index].height) * scale))
+            return PixelRect(
+                x: roundedInt(Float(totals[index].x) * scale), y: roundedInt(Float(totals[index].y) * scale),
+                width: roundedInt(Float(totals[index].width) * scale),
+                height: roundedInt(Float(totals[index].height) * scale))
         }
         var result: [PixelRect] = []
         for i in 0..<classes where counts[i] > threshold {

@@ -71,8 +71,14 @@ public enum BilinearResize {
             var s = Int(f.rounded(.down))
             f -= Float(s)
             if clampWeights {
-                if s < 0 { f = 0; s = 0 }
-                if s >= source - 1 { f = 0; s = source - 1 }
+                if s < 0 {
+                    f = 0
+                    s = 0
+                }
+                if s >= source - 1 {
+                    f = 0
+                    s = source - 1
+                }
             }
             positions.index.append(s)
             positions.weight0.append(Int16((((1 as Float) - f) * coefficientScale).rounded(.toNearestOrEven)))
@@ -89,7 +95,8 @@ public enum BilinearResize {
         for x in 0..<sums.count {
             let s = columns.index[x]
             let s1 = min(s + 1, imageWidth - 1)
-            sums[x] = Int32(src[base + s]) * Int32(columns.weight0[x])
+            sums[x] =
+                Int32(src[base + s]) * Int32(columns.weight0[x])
                 + Int32(src[base + s1]) * Int32(columns.weight1[x])
         }
     }

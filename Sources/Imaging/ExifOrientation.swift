@@ -9,7 +9,7 @@ public enum ExifOrientation {
         var offset = 2
         while offset + 4 <= bytes.count, bytes[offset] == 0xFF {
             let marker = bytes[offset + 1]
-            if marker == 0xDA || marker == 0xD9 { return nil }   // start of scan / end of image
+            if marker == 0xDA || marker == 0xD9 { return nil }  // start of scan / end of image
             let length = Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
             guard length >= 2, offset + 2 + length <= bytes.count else { return nil }
             if marker == 0xE1, length >= 8, Array(bytes[(offset + 4)..<(offset + 10)]) == [0x45, 0x78, 0x69, 0x66, 0, 0] {

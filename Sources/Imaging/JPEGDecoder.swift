@@ -36,8 +36,9 @@ public final class JPEGDecoder {
         let decoded = try decompress(data, source: source) { colorspace in
             conversion == .rgbWeighted && colorspace != Int32(TJCS_GRAY.rawValue)
         }
-        return GrayImage(width: decoded.width, height: decoded.height,
-                         pixels: decoded.rgb ? Self.weightedGray(rgb: decoded.samples) : decoded.samples)
+        return GrayImage(
+            width: decoded.width, height: decoded.height,
+            pixels: decoded.rgb ? Self.weightedGray(rgb: decoded.samples) : decoded.samples)
     }
 
     /// A JPEG decoded to RGB (for drawing on; EXIF orientation not applied here).
@@ -48,16 +49,20 @@ public final class JPEGDecoder {
 
     /// Validates the header, then decodes to RGB when `wantsRGB(colorspace)` says so, else to gray.
     private func decompress(_ data: Data, source: String, wantsRGB: (Int32) -> Bool)
-        throws(ImageError) -> (width: Int, height: Int, rgb: Bool, samples: [UInt8]) {
+        throws(ImageError) -> (width: Int, height: Int, rgb: Bool, samples: [UInt8])
+    {
         guard !data.isEmpty else { throw .empty(source: source) }
         guard data.count >= 3, data[data.startIndex] == 0xFF, data[data.startIndex + 1] == 0xD8 else {
             throw .unsupportedFormat(source: source)
         }
-        return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Result<(width: Int, height: Int, rgb: Bool, samples: [UInt8]), ImageError> in
+        return try data.withUnsafeBytes {
+            (raw: UnsafeRawBufferPointer) -> Result<(width: Int, height: Int, rgb: Bool, samples: [UInt8]), ImageError> in
             let bytes = raw.bindMemory(to: UInt8.self)
             var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
-            if tjDecompressHeader3(handle, bytes.baseAddress, UInt(bytes.count),
-                                   &width, &height, &subsampling, &colorspace) != 0 {
+            if tjDecompressHeader3(
+                handle, bytes.baseAddress, UInt(bytes.count),
+                &width, &height, &subsampling, &colorspace) != 0
+            {
                 return .failure(lastError(source: source))
             }
             let w = Int(width), h = Int(height)
@@ -71,10 +76,11 @@ public final class JPEGDecoder {
             let channels = rgb ? 3 : 1
             var samples = [UInt8](repeating: 0, count: w * h * channels)
             let status = samples.withUnsafeMutableBufferPointer { out in
-                tjDecompress2(handle, bytes.baseAddress, UInt(bytes.count), out.baseAddress,
-                              width, width * Int32(channels), height,
-                              Int32(rgb ? TJPF_RGB.rawValue : TJPF_GRAY.rawValue),
-                              TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING)
+                tjDecompress2(
+                    handle, bytes.baseAddress, UInt(bytes.count), out.baseAddress,
+                    width, width * Int32(channels), height,
+                    Int32(rgb ? TJPF_RGB.rawValue : TJPF_GRAY.rawValue),
+                    TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING)
             }
             if status != 0 { return .failure(lastError(source: source)) }
             return .success((w, h, rgb, samples))
@@ -115,8 +121,9 @@ public final class JPEGDecoder {
     /// The handle's error as an `ImageError`. The handle is then replaced: after a failed
     /// header read TurboJPEG leaves it half-used and the next decode would fail too.
     private func lastError(source: String) -> ImageError {
-        let error = ImageError.corrupt(source: source, reason: String(cString: tjGetErrorStr2(handle)),
-                                       code: tjGetErrorCode(handle))
+        let error = ImageError.corrupt(
+            source: source, reason: String(cString: tjGetErrorStr2(handle)),
+            code: tjGetErrorCode(handle))
         tjDestroy(handle)
         handle = Self.makeHandle()
         return error

@@ -21,9 +21,10 @@ public final class JPEGEncoder {
         var buffer: UnsafeMutablePointer<UInt8>?
         var size: UInt = 0
         let status = image.pixels.withUnsafeBufferPointer { pixels in
-            tjCompress2(handle, pixels.baseAddress, Int32(image.width), Int32(image.width * 3), Int32(image.height),
-                        Int32(TJPF_RGB.rawValue), &buffer, &size, Int32(TJSAMP_420.rawValue), Int32(max(1, min(100, quality))),
-                        TJFLAG_ACCURATEDCT)
+            tjCompress2(
+                handle, pixels.baseAddress, Int32(image.width), Int32(image.width * 3), Int32(image.height),
+                Int32(TJPF_RGB.rawValue), &buffer, &size, Int32(TJSAMP_420.rawValue), Int32(max(1, min(100, quality))),
+                TJFLAG_ACCURATEDCT)
         }
         defer { tjFree(buffer) }
         guard status == 0, let buffer else {

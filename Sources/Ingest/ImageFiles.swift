@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Logging
 import PipelineProtocol
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The file system side of image sources, with POSIX calls rather than Foundation's: errors keep
 /// their errno for the message, and a file too big to send is refused before it is read.
@@ -69,8 +70,10 @@ enum ImageFiles {
     /// The JPEG and PNG files of `folder` whose names match `pattern` (fnmatch(3); every file
     /// without one), sorted by name byte by byte. Not recursive; hidden files (".name") are left
     /// out as a shell's `*` leaves them out. Other files are logged and counted in `skipped`.
-    static func images(in folder: String, matching pattern: String?, source: String,
-                       logger: Logger) throws(IngestError) -> (paths: [String], skipped: Int) {
+    static func images(
+        in folder: String, matching pattern: String?, source: String,
+        logger: Logger
+    ) throws(IngestError) -> (paths: [String], skipped: Int) {
         guard let directory = opendir(folder) else { throw .unreadable(source: source, path: folder, errno: errno) }
         var names: [String] = []
         while let entry = readdir(directory) {
@@ -90,7 +93,7 @@ enum ImageFiles {
             do throws(IngestError) {
                 switch try kind(of: path, source: source) {
                 case .folder:
-                    continue   // not recursive: subfolders are not files to skip
+                    continue  // not recursive: subfolders are not files to skip
                 case .regularFile:
                     let signature = try contents(of: path, upTo: ImageHeader.signatureLength, source: source)
                     guard ImageHeader.format(of: signature) != nil else {

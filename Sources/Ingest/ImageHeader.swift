@@ -45,9 +45,11 @@ struct ImageHeader: Equatable, Sendable {
             throw Invalid(reason: "invalid image size \(header.width)x\(header.height)")
         }
         guard header.width <= WireProtocol.maxSide, header.height <= WireProtocol.maxSide,
-              header.width * header.height <= WireProtocol.maxPixels else {
-            throw Invalid(reason: "image is \(header.width)x\(header.height), over the limit of \(WireProtocol.maxSide) "
-                + "pixels a side and \(WireProtocol.maxPixels) pixels")
+            header.width * header.height <= WireProtocol.maxPixels
+        else {
+            throw Invalid(
+                reason: "image is \(header.width)x\(header.height), over the limit of \(WireProtocol.maxSide) "
+                    + "pixels a side and \(WireProtocol.maxPixels) pixels")
         }
         return header
     }
@@ -69,7 +71,7 @@ struct ImageHeader: Equatable, Sendable {
             offset += 1
             switch marker {
             case 0x01, 0xD0...0xD7:
-                continue   // standalone markers carry no length
+                continue  // standalone markers carry no length
             case 0xD8, 0xD9, 0x00:
                 throw Invalid(reason: String(format: "unexpected JPEG marker 0x%02X in the header", marker))
             default:
@@ -84,14 +86,17 @@ struct ImageHeader: Equatable, Sendable {
                 guard let size else { throw Invalid(reason: "JPEG has no frame header before its scan") }
                 let orientation = ExifOrientation.read(jpeg: Data(bytes[..<(offset - 2)])) ?? 1
                 let quarterTurn = (5...8).contains(orientation)
-                return ImageHeader(format: .jpeg, width: quarterTurn ? size.height : size.width,
-                                   height: quarterTurn ? size.width : size.height)
+                return ImageHeader(
+                    format: .jpeg, width: quarterTurn ? size.height : size.width,
+                    height: quarterTurn ? size.width : size.height)
             }
             // SOF0 to SOF15, except DHT (C4), JPG (C8) and DAC (CC) which share the range.
             if (0xC0...0xCF).contains(marker), marker != 0xC4, marker != 0xC8, marker != 0xCC {
                 guard length >= 8 else { throw Invalid(reason: "JPEG frame header is too short") }
-                size = (width: Int(bytes[offset + 5]) << 8 | Int(bytes[offset + 6]),
-                        height: Int(bytes[offset + 3]) << 8 | Int(bytes[offset + 4]))
+                size = (
+                    width: Int(bytes[offset + 5]) << 8 | Int(bytes[offset + 6]),
+                    height: Int(bytes[offset + 3]) << 8 | Int(bytes[offset + 4])
+                )
             }
             offset += length
         }

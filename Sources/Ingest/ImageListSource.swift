@@ -22,8 +22,10 @@ public struct ImageListSource: FrameSource {
 
     /// A source over `paths` as given (at least one); `skipped` counts files already passed over
     /// when the list was made.
-    public init(name: String, paths: [String], loop: Bool = false, skipped: Int = 0,
-                logger: Logger = Logger(label: "moodwire.ingest")) throws(IngestError) {
+    public init(
+        name: String, paths: [String], loop: Bool = false, skipped: Int = 0,
+        logger: Logger = Logger(label: "moodwire.ingest")
+    ) throws(IngestError) {
         guard !paths.isEmpty else { throw .noReadableImages(source: name, skipped: skipped) }
         self.name = name
         self.paths = paths
@@ -33,8 +35,10 @@ public struct ImageListSource: FrameSource {
     }
 
     /// The JPEG and PNG images of `folder`, sorted by name; not recursive, hidden files left out.
-    public init(name: String, folder: String, loop: Bool = false,
-                logger: Logger = Logger(label: "moodwire.ingest")) throws(IngestError) {
+    public init(
+        name: String, folder: String, loop: Bool = false,
+        logger: Logger = Logger(label: "moodwire.ingest")
+    ) throws(IngestError) {
         let listing = try ImageFiles.images(in: folder, matching: nil, source: name, logger: logger)
         guard !listing.paths.isEmpty else { throw .noImages(source: name, folder: folder, skipped: listing.skipped) }
         try self.init(name: name, paths: listing.paths, loop: loop, skipped: listing.skipped, logger: logger)
@@ -42,8 +46,10 @@ public struct ImageListSource: FrameSource {
 
     /// The JPEG and PNG images matching `pattern`, a folder path whose last component holds the
     /// wildcards (`*`, `?`, `[...]`, as fnmatch(3) reads them), sorted by name.
-    public init(name: String, glob pattern: String, loop: Bool = false,
-                logger: Logger = Logger(label: "moodwire.ingest")) throws(IngestError) {
+    public init(
+        name: String, glob pattern: String, loop: Bool = false,
+        logger: Logger = Logger(label: "moodwire.ingest")
+    ) throws(IngestError) {
         let (folder, filePattern) = Self.split(glob: pattern)
         let listing = try ImageFiles.images(in: folder, matching: filePattern, source: name, logger: logger)
         guard !listing.paths.isEmpty else { throw .noMatches(source: name, pattern: pattern, skipped: listing.skipped) }

@@ -32,9 +32,11 @@ public struct IngestServiceConfiguration: Sendable {
     /// A live frame older than this when the pipeline could take it is dropped instead.
     public var maxLag: Duration
 
-    public init(endpoints: PipelineEndpoints = PipelineEndpoints(), window: Int = 32, ackTimeout: Duration = .seconds(15),
-                framesPerSecond: Double? = nil, drainTimeout: Duration = .seconds(5), highWaterMark: Int32 = 8,
-                previewInterval: Duration? = .milliseconds(500), liveWindow: Int = 4, maxLag: Duration = .seconds(2)) {
+    public init(
+        endpoints: PipelineEndpoints = PipelineEndpoints(), window: Int = 32, ackTimeout: Duration = .seconds(15),
+        framesPerSecond: Double? = nil, drainTimeout: Duration = .seconds(5), highWaterMark: Int32 = 8,
+        previewInterval: Duration? = .milliseconds(500), liveWindow: Int = 4, maxLag: Duration = .seconds(2)
+    ) {
         self.liveWindow = liveWindow
         self.maxLag = maxLag
         frames = endpoints.connect(.framesIn)
@@ -70,8 +72,10 @@ public struct IngestOutcome: Sendable {
 /// The service ends when every source is read to its end and acknowledged, or on a stop request
 /// (live sources have no end).
 public enum IngestService {
-    public static func make(_ configuration: IngestServiceConfiguration, sources: Handover<[any FrameSource]>, logger: Logger,
-                            finished: @escaping @Sendable ([IngestOutcome]) -> Void = { _ in }) -> BlockingService {
+    public static func make(
+        _ configuration: IngestServiceConfiguration, sources: Handover<[any FrameSource]>, logger: Logger,
+        finished: @escaping @Sendable ([IngestOutcome]) -> Void = { _ in }
+    ) -> BlockingService {
         BlockingService(name: "moodwire.ingest") { stop in
             let context = ZMQContext()
             let outcomes = OutcomeList()

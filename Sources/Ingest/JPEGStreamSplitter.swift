@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import PipelineProtocol
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Splits a stream of back-to-back JPEG images (ffmpeg's `image2pipe` output) into images, fed in
 /// chunks of any size as they arrive from the pipe.
@@ -92,7 +93,8 @@ public struct JPEGStreamSplitter: Sendable {
 
     /// Parses `chunk` and returns the images it completed, in stream order.
     public mutating func append(_ chunk: some Collection<UInt8>) throws(StreamError) -> [[UInt8]] {
-        let result = chunk.withContiguousStorageIfAvailable { buffer in Result { () throws(StreamError) in try parse(buffer) } }
+        let result =
+            chunk.withContiguousStorageIfAvailable { buffer in Result { () throws(StreamError) in try parse(buffer) } }
             ?? Array(chunk).withUnsafeBufferPointer { buffer in Result { () throws(StreamError) in try parse(buffer) } }
         return try result.get()
     }
@@ -124,11 +126,11 @@ public struct JPEGStreamSplitter: Sendable {
                 case .markerCode, .entropyMarker:
                     switch byte {
                     case 0xFF:
-                        break   // fill byte: the marker code is still to come
+                        break  // fill byte: the marker code is still to come
                     case 0x00 where state == .entropyMarker, 0xD0...0xD7 where state == .entropyMarker:
-                        state = .entropy   // stuffed 0xFF, or a restart marker: the scan continues
+                        state = .entropy  // stuffed 0xFF, or a restart marker: the scan continues
                     case 0x01, 0xD0...0xD7:
-                        state = .marker   // standalone markers have no length
+                        state = .marker  // standalone markers have no length
                     case 0xD9 where scanSeen:
                         endsImage = true
                         state = .imageStart
@@ -170,7 +172,7 @@ public struct JPEGStreamSplitter: Sendable {
                 if endsImage {
                     images.append(current)
                     current = []
-                    current.reserveCapacity(images.last!.count)   // the next frame is about as big
+                    current.reserveCapacity(images.last!.count)  // the next frame is about as big
                     scanSeen = false
                 }
             }

@@ -1,6 +1,6 @@
-import Timing
 import Foundation
 import Synchronization
+import Timing
 
 /// The frames a live source captured and the ingest has not taken yet: at most `capacity`, the
 /// oldest dropped (and counted) when a new one arrives, so that a slow pipeline gets the newest

@@ -13,9 +13,11 @@ public struct LiveStreamOptions: Sendable {
     /// Called on the capture thread at every state change (for health reports).
     public var stateChanged: @Sendable (_ source: String, _ state: LiveSourceState) -> Void
 
-    public init(stallTimeout: Duration = .seconds(10), initialBackoff: Duration = .milliseconds(500),
-                maximumBackoff: Duration = .seconds(30), bufferedFrames: Int = 4,
-                stateChanged: @escaping @Sendable (String, LiveSourceState) -> Void = { _, _ in }) {
+    public init(
+        stallTimeout: Duration = .seconds(10), initialBackoff: Duration = .milliseconds(500),
+        maximumBackoff: Duration = .seconds(30), bufferedFrames: Int = 4,
+        stateChanged: @escaping @Sendable (String, LiveSourceState) -> Void = { _, _ in }
+    ) {
         self.stallTimeout = stallTimeout
         self.initialBackoff = initialBackoff
         self.maximumBackoff = maximumBackoff

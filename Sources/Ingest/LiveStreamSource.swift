@@ -1,9 +1,9 @@
 import Foundation
-import Processes
 import Logging
 import Metrics
-import Timing
+import Processes
 import Synchronization
+import Timing
 
 /// A camera or network stream (`rtsp://`, `rtsps://`, `http(s)://`, `v4l2:/dev/videoN`), decoded
 /// by an ffmpeg child process into JPEG frames like a video file, but read on a capture thread of
@@ -28,8 +28,10 @@ public final class LiveStreamSource: FrameSource {
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
 
-    public init(name: String, url: LiveURL, options: LiveStreamOptions = LiveStreamOptions(), ffmpegPath: String? = nil,
-                logger: Logger = Logger(label: "moodwire.ingest")) throws(IngestError) {
+    public init(
+        name: String, url: LiveURL, options: LiveStreamOptions = LiveStreamOptions(), ffmpegPath: String? = nil,
+        logger: Logger = Logger(label: "moodwire.ingest")
+    ) throws(IngestError) {
         guard let ffmpeg = ChildProcess.locate(ffmpegPath ?? "ffmpeg", searchPath: ProcessInfo.processInfo.environment["PATH"]) else {
             throw .ffmpegNotFound(source: name, executable: ffmpegPath ?? "ffmpeg")
         }
@@ -130,8 +132,10 @@ private final class LiveCapture: Sendable {
     /// (`passthrough`) as a full-range 4:2:0 JPEG at quality 3 on standard output.
     var arguments: [String] {
         ["-hide_banner", "-loglevel", "error", "-nostdin"] + url.ffmpegInputArguments(ioTimeout: options.stallTimeout)
-            + ["-map", "0:v:0", "-fps_mode", "passthrough", "-pix_fmt", "yuvj420p",
-               "-c:v", "mjpeg", "-q:v", "3", "-f", "image2pipe", "-"]
+            + [
+                "-map", "0:v:0", "-fps_mode", "passthrough", "-pix_fmt", "yuvj420p",
+                "-c:v", "mjpeg", "-q:v", "3", "-f", "image2pipe", "-"
+            ]
     }
 
     var state: LiveSourceState { shared.withLock(\.state) }
@@ -151,7 +155,8 @@ private final class LiveCapture: Sendable {
             setState(.connecting(attempt: attempt))
             let failure: String?
             do throws(ChildProcessError) {
-                let child = try ChildProcess(executable: ffmpeg, arguments: arguments, options: .init(standardOutput: .pipe, standardError: .tail(limit: 8192)))
+                let child = try ChildProcess(
+                    executable: ffmpeg, arguments: arguments, options: .init(standardOutput: .pipe, standardError: .tail(limit: 8192)))
                 logger.debug("ffmpeg started", metadata: ["source": "\(name)", "url": "\(url)", "pid": "\(child.pid)"])
                 failure = stream(from: child, lastSeq: &lastSeq, backoff: &backoff, attempt: &attempt)
                 child.stop(timeout: .seconds(2))
@@ -170,8 +175,10 @@ private final class LiveCapture: Sendable {
     }
 
     /// Reads frames until the stream fails (returns why) or a stop is requested (returns nil).
-    private func stream(from child: ChildProcess, lastSeq: inout UInt64, backoff: inout ReconnectBackoff,
-                        attempt: inout Int) -> String? {
+    private func stream(
+        from child: ChildProcess, lastSeq: inout UInt64, backoff: inout ReconnectBackoff,
+        attempt: inout Int
+    ) -> String? {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
         var splitter = JPEGStreamSplitter()
@@ -230,9 +237,11 @@ private final class LiveCapture: Sendable {
         case .streaming:
             logger.info("live source streaming", metadata: ["source": "\(name)", "url": "\(url)"])
         case .backingOff(let error, let wait):
-            logger.warning("live source failed; reconnecting", metadata: [
-                "source": "\(name)", "url": "\(url)", "error": "\(error)", "retry_in_s": "\(wait.inSeconds)",
-            ])
+            logger.warning(
+                "live source failed; reconnecting",
+                metadata: [
+                    "source": "\(name)", "url": "\(url)", "error": "\(error)", "retry_in_s": "\(wait.inSeconds)"
+                ])
         case .connecting(let attempt) where attempt > 1 || previous != .connecting(attempt: 1):
             logger.debug("live source connecting", metadata: ["source": "\(name)", "attempt": "\(attempt)"])
         default:

@@ -191,8 +191,9 @@ final class SourceRunner {
     /// unsent (and counted); without one (live sources) it does not wait.
     @discardableResult
     private func send(_ frame: SourceFrame, on output: ZMQSocket, waitingUntil stop: StopSignal?) throws(ZMQError) -> Bool {
-        let header = FrameHeader(kind: .frame, flags: .acknowledged, source: source.name, seq: frame.seq,
-                                 capturedAt: frame.capturedAt, width: frame.width, height: frame.height)
+        let header = FrameHeader(
+            kind: .frame, flags: .acknowledged, source: source.name, seq: frame.seq,
+            capturedAt: frame.capturedAt, width: frame.width, height: frame.height)
         let parts = FrameMessage(header: header, image: frame.image).parts
         if let stop {
             while try !output.send(parts, timeoutMilliseconds: 100) {

@@ -81,8 +81,10 @@ public struct SourceSpec: Sendable, Hashable, CustomStringConvertible {
         }
         let label = givenName ?? location
         if let scheme = urlScheme(location) {
-            throw .invalidSpec(text, reason: "unsupported URL scheme \"\(scheme)\"; sources are paths or "
-                + liveSchemes.joined(separator: ", ") + " URLs")
+            throw .invalidSpec(
+                text,
+                reason: "unsupported URL scheme \"\(scheme)\"; sources are paths or "
+                    + liveSchemes.joined(separator: ", ") + " URLs")
         }
 
         let kind: Kind
@@ -148,8 +150,10 @@ public struct SourceSpec: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Opens the source for reading (a live source starts capturing on its first read).
-    public func open(_ options: SourceOptions = SourceOptions(),
-                     logger: Logger = Logger(label: "moodwire.ingest")) throws(IngestError) -> any FrameSource {
+    public func open(
+        _ options: SourceOptions = SourceOptions(),
+        logger: Logger = Logger(label: "moodwire.ingest")
+    ) throws(IngestError) -> any FrameSource {
         switch kind {
         case .image(let path):
             try ImageListSource(name: name, paths: [path], loop: options.loop, logger: logger)
@@ -174,7 +178,8 @@ public struct SourceSpec: Sendable, Hashable, CustomStringConvertible {
         guard let separator = text.range(of: "://") else { return nil }
         let scheme = text[..<separator.lowerBound]
         guard let first = scheme.first, first.isASCII, first.isLetter,
-              scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+.-".contains($0)) }) else { return nil }
+            scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+.-".contains($0)) })
+        else { return nil }
         return String(scheme)
     }
 

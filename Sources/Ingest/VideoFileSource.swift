@@ -1,6 +1,6 @@
 import Foundation
-import Processes
 import Logging
+import Processes
 
 /// Frames of a video file, decoded by ffmpeg in a child process that re-encodes each frame as a
 /// JPEG on its standard output; this source splits that stream into images. Running ffmpeg rather
@@ -35,8 +35,10 @@ public final class VideoFileSource: FrameSource {
 
     /// A source over the video at `path`. `ffmpegPath` is the executable, or a name looked up
     /// in PATH (default "ffmpeg"); ffprobe is looked for beside it, then in PATH, to count frames.
-    public init(name: String, path: String, loop: Bool = false, ffmpegPath: String? = nil,
-                logger: Logger = Logger(label: "moodwire.ingest")) throws(IngestError) {
+    public init(
+        name: String, path: String, loop: Bool = false, ffmpegPath: String? = nil,
+        logger: Logger = Logger(label: "moodwire.ingest")
+    ) throws(IngestError) {
         let searchPath = ProcessInfo.processInfo.environment["PATH"]
         guard let ffmpeg = ChildProcess.locate(ffmpegPath ?? "ffmpeg", searchPath: searchPath) else {
             throw .ffmpegNotFound(source: name, executable: ffmpegPath ?? "ffmpeg")
@@ -65,9 +67,11 @@ public final class VideoFileSource: FrameSource {
     /// expects; a limited-range format would be refused or converted with a warning) at quality 2,
     /// nearly lossless, so that the detector sees what the video holds.
     var arguments: [String] {
-        ["-hide_banner", "-loglevel", "error", "-nostdin", "-i", "file:" + path,
-         "-map", "0:v:0", "-fps_mode", "passthrough", "-pix_fmt", "yuvj420p",
-         "-c:v", "mjpeg", "-q:v", "2", "-f", "image2pipe", "-"]
+        [
+            "-hide_banner", "-loglevel", "error", "-nostdin", "-i", "file:" + path,
+            "-map", "0:v:0", "-fps_mode", "passthrough", "-pix_fmt", "yuvj420p",
+            "-c:v", "mjpeg", "-q:v", "2", "-f", "image2pipe", "-"
+        ]
     }
 
     public func next() throws(IngestError) -> SourceFrame? {
@@ -112,7 +116,8 @@ public final class VideoFileSource: FrameSource {
 
     private func start() throws(IngestError) -> ChildProcess {
         do throws(ChildProcessError) {
-            let started = try ChildProcess(executable: ffmpeg, arguments: arguments, options: .init(standardOutput: .pipe, standardError: .tail(limit: 8192)))
+            let started = try ChildProcess(
+                executable: ffmpeg, arguments: arguments, options: .init(standardOutput: .pipe, standardError: .tail(limit: 8192)))
             child = started
             logger.debug("ffmpeg started", metadata: ["source": "\(name)", "pid": "\(started.pid)"])
             return started

@@ -1,7 +1,7 @@
-import PipelineProtocol
 import CZeroMQ
 import Foundation
 import Logging
+import PipelineProtocol
 
 /// The broker's devices: N ingests to M detectors and N detectors to M classifiers, so that
 /// workers can be added or restarted without reconfiguring anything else, and the preview feed
@@ -42,14 +42,21 @@ public enum Broker {
     /// before this returns, so a bad or busy address fails here, before anything runs.
     public static func service(_ configuration: BrokerConfiguration, logger: Logger) throws(ZMQError) -> BlockingService {
         let context = ZMQContext()
-        let frames = try ProxyDevice(context: context, frontend: configuration.framesIn, backend: configuration.framesOut,
-                                     highWaterMark: configuration.highWaterMark)
-        let faces = try ProxyDevice(context: context, frontend: configuration.facesIn, backend: configuration.facesOut,
-                                    highWaterMark: configuration.highWaterMark)
-        let previews = try ProxyDevice(context: context, frontend: configuration.previewsIn, backend: configuration.previewsOut,
-                                       highWaterMark: configuration.highWaterMark, kinds: (.xsubscribe, .xpublish))
-        logger.debug("devices bound", metadata: ["frames_in": "\(configuration.framesIn)", "frames_out": "\(configuration.framesOut)",
-                                                 "faces_in": "\(configuration.facesIn)", "faces_out": "\(configuration.facesOut)"])
+        let frames = try ProxyDevice(
+            context: context, frontend: configuration.framesIn, backend: configuration.framesOut,
+            highWaterMark: configuration.highWaterMark)
+        let faces = try ProxyDevice(
+            context: context, frontend: configuration.facesIn, backend: configuration.facesOut,
+            highWaterMark: configuration.highWaterMark)
+        let previews = try ProxyDevice(
+            context: context, frontend: configuration.previewsIn, backend: configuration.previewsOut,
+            highWaterMark: configuration.highWaterMark, kinds: (.xsubscribe, .xpublish))
+        logger.debug(
+            "devices bound",
+            metadata: [
+                "frames_in": "\(configuration.framesIn)", "frames_out": "\(configuration.framesOut)",
+                "faces_in": "\(configuration.facesIn)", "faces_out": "\(configuration.facesOut)"
+            ])
         return BlockingService(name: "moodwire.broker", interrupt: { context.shutdown() }) { _ in
             // One thread per further device; the service's own thread runs the frames device.
             let others = [("moodwire.broker.faces", faces), ("moodwire.broker.previews", previews)]
@@ -87,8 +94,10 @@ final class ProxyDevice: @unchecked Sendable {
     private let frontend: ZMQSocket
     private let backend: ZMQSocket
 
-    init(context: ZMQContext, frontend frontendAddress: String, backend backendAddress: String, highWaterMark: Int32,
-         kinds: (ZMQSocket.Kind, ZMQSocket.Kind) = (.pull, .push)) throws(ZMQError) {
+    init(
+        context: ZMQContext, frontend frontendAddress: String, backend backendAddress: String, highWaterMark: Int32,
+        kinds: (ZMQSocket.Kind, ZMQSocket.Kind) = (.pull, .push)
+    ) throws(ZMQError) {
         frontend = try ZMQSocket(context, kinds.0, highWaterMark: highWaterMark, lingerMilliseconds: 0)
         backend = try ZMQSocket(context, kinds.1, highWaterMark: highWaterMark, lingerMilliseconds: 0)
         try frontend.bind(frontendAddress)

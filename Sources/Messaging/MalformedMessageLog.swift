@@ -25,9 +25,11 @@ public final class MalformedMessageLog {
         let now = ContinuousClock.now
         if let last = lastLogged[fault.kind], now - last < interval { return }
         lastLogged[fault.kind] = now
-        logger.warning("dropped a malformed message", metadata: [
-            "socket": "\(socket)", "fault": "\(fault)", "kind": "\(fault.kind)",
-            "count": "\(counts[fault.kind, default: 0])",
-        ])
+        logger.warning(
+            "dropped a malformed message",
+            metadata: [
+                "socket": "\(socket)", "fault": "\(fault)", "kind": "\(fault.kind)",
+                "count": "\(counts[fault.kind, default: 0])"
+            ])
     }
 }

@@ -1,6 +1,6 @@
-import Timing
 import CZeroMQ
 import Foundation
+import Timing
 
 /// A ZeroMQ socket. Not thread-safe: create, use and close it on one thread (the zguide's rule).
 /// Every socket gets a short LINGER, so closing never hangs on unsent messages.

@@ -15,8 +15,10 @@ struct ActivationLayer: Layer {
 
     func workItems(batch: Int) -> Int { batch * outputShape.height }
 
-    func forward(_ inputs: UnsafeBufferPointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>,
-                 items: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
+    func forward(
+        _ inputs: UnsafeBufferPointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>,
+        items: Range<Int>, scratch: UnsafeMutablePointer<Float>
+    ) {
         let channels = outputShape.channels
         let start = items.lowerBound * outputShape.rowCount
         let count = items.count * outputShape.rowCount

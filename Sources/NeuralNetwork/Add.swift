@@ -14,8 +14,10 @@ struct Add: Layer {
 
     func workItems(batch: Int) -> Int { batch * outputShape.height }
 
-    func forward(_ inputs: UnsafeBufferPointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>,
-                 items: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
+    func forward(
+        _ inputs: UnsafeBufferPointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>,
+        items: Range<Int>, scratch: UnsafeMutablePointer<Float>
+    ) {
         let start = items.lowerBound * outputShape.rowCount
         let count = items.count * outputShape.rowCount
         let out = output + start

@@ -36,8 +36,10 @@ struct BatchNorm: Layer {
 
     func workItems(batch: Int) -> Int { batch * outputShape.height }
 
-    func forward(_ inputs: UnsafeBufferPointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>,
-                 items: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
+    func forward(
+        _ inputs: UnsafeBufferPointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>,
+        items: Range<Int>, scratch: UnsafeMutablePointer<Float>
+    ) {
         let channels = outputShape.channels
         let start = items.lowerBound * outputShape.rowCount
         let pixels = items.count * outputShape.width

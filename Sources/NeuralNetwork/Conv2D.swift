@@ -33,11 +33,14 @@ struct Conv2D: Layer {
     /// Floats of im2col scratch one thread aims to stay within (fits in L2 with the weights).
     static let scratchBudget = 48 * 1024
 
-    init(name: String, input: FeatureShape, weights: [Float], bias: [Float]?, outputChannels: Int,
-         kernel: (height: Int, width: Int), stride: (y: Int, x: Int), padding: Padding,
-         activation: FusedActivation = .none) {
-        precondition(weights.count == kernel.height * kernel.width * input.channels * outputChannels,
-                     "\(name): kernel size does not match its shape")
+    init(
+        name: String, input: FeatureShape, weights: [Float], bias: [Float]?, outputChannels: Int,
+        kernel: (height: Int, width: Int), stride: (y: Int, x: Int), padding: Padding,
+        activation: FusedActivation = .none
+    ) {
+        precondition(
+            weights.count == kernel.height * kernel.width * input.channels * outputChannels,
+            "\(name): kernel size does not match its shape")
         let window = SlidingWindow(input: input, size: kernel, stride: stride, padding: padding)
         self.name = name
         self.inputShape = input
@@ -55,11 +58,12 @@ struct Conv2D: Layer {
 
     private mutating func repack() {
         // Every tap (a kernel row, or its inside part at a border) spans a multiple of Cin rows of K.
-        packed = patchSize <= PackedGemm.maxDepth
-            ? PackedWeights(matrix: weights, rows: patchSize, columns: outputShape.channels, bias: bias,
-                            evenTaps: inputShape.channels % 2 == 0) : nil
+        packed =
+            patchSize <= PackedGemm.maxDepth
+            ? PackedWeights(
+                matrix: weights, rows: patchSize, columns: outputShape.channels, bias: bias,
+                evenTaps: inputShape.channels % 2 == 0) : nil
     }
-
 
     /// K of the GEMM: floats in one receptive field.
     var patchSize: Int { window.height * window.width * inputShape.channels }
@@ -81,14 +85,17 @@ struct Conv2D: Layer {
         repack()
     }
 
-    func forward(_ inputs: UnsafeBufferPointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>,
-                 items: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
+    func forward(
+        _ inputs: UnsafeBufferPointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>,
+        items: Range<Int>, scratch: UnsafeMutablePointer<Float>
+    ) {
         if let packed {
             tapOffsets.withUnsafeBufferPointer { offsets in
                 tapRows.withUnsafeBufferPointer { rows in
                     for row in items {
-                        implicitGemmRow(row, input: inputs[0], output: output, packed: packed,
-                                        offsets: offsets.baseAddress!, rows: rows.baseAddress!)
+                        implicitGemmRow(
+                            row, input: inputs[0], output: output, packed: packed,
+                            offsets: offsets.baseAddress!, rows: rows.baseAddress!)
                     }
                 }
             }
@@ -105,8 +112,9 @@ struct Conv2D: Layer {
             let pixels = count * outputShape.width
             weights.withUnsafeBufferPointer { w in
                 bias.withUnsafeBufferPointer { b in
-                    Gemm.multiply(m: pixels, n: outputShape.channels, k: patchSize, a: scratch, lda: patchSize,
-                                  b: w.baseAddress!, ldb: outputShape.channels, c: output + row * outRow, ldc: outputShape.channels)
+                    Gemm.multiply(
+                        m: pixels, n: outputShape.channels, k: patchSize, a: scratch, lda: patchSize,
+                        b: w.baseAddress!, ldb: outputShape.channels, c: output + row * outRow, ldc: outputShape.channels)
                     activation.apply(to: output + row * outRow, pixels: pixels, channels: outputShape.channels, bias: b.baseAddress!)
                 }
             }
@@ -118,8 +126,10 @@ struct Conv2D: Layer {
     /// image go through the full tap list in blocks; the others, at the borders, one by one with
     /// only their inside taps (outside taps are zero padding and contribute nothing).
     @inline(__always)
-    private func implicitGemmRow(_ row: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                                 packed: PackedWeights, offsets: UnsafePointer<Int>, rows: UnsafePointer<Int>) {
+    private func implicitGemmRow(
+        _ row: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+        packed: PackedWeights, offsets: UnsafePointer<Int>, rows: UnsafePointer<Int>
+    ) {
         let cin = inputShape.channels, cout = outputShape.channels
         let image = input + (row / outputShape.height) * inputShape.count
         let out = output + row * outputShape.rowCount
@@ -128,9 +138,10 @@ struct Conv2D: Layer {
         let insideStart = window.insideColumns.lowerBound, insideEnd = window.insideColumns.upperBound
         if rowInside && insideStart < insideEnd {
             let taps = TapList(aOffsets: offsets, bRows: rows, count: window.height, depth: window.width * cin)
-            PackedGemm.multiply(m: insideEnd - insideStart, a: image + (y0 * inputShape.width + insideStart * window.strideX - window.padLeft) * cin,
-                                lda: window.strideX * cin, taps: taps, b: packed, activation: activation,
-                                c: out + insideStart * cout, ldc: cout)
+            PackedGemm.multiply(
+                m: insideEnd - insideStart, a: image + (y0 * inputShape.width + insideStart * window.strideX - window.padLeft) * cin,
+                lda: window.strideX * cin, taps: taps, b: packed, activation: activation,
+                c: out + insideStart * cout, ldc: cout)
         }
         if rowInside && insideStart == 0 && insideEnd == outputShape.width { return }
         withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * window.height) { scratch in
@@ -145,8 +156,9 @@ struct Conv2D: Layer {
                     count += 1
                 }
                 let taps = TapList(aOffsets: pixelOffsets, bRows: pixelRows, count: count, depth: (kxEnd - kxStart) * cin)
-                PackedGemm.multiply(m: 1, a: image, lda: 0, taps: taps, b: packed, activation: activation,
-                                    c: out + ox * cout, ldc: cout)
+                PackedGemm.multiply(
+                    m: 1, a: image, lda: 0, taps: taps, b: packed, activation: activation,
+                    c: out + ox * cout, ldc: cout)
             }
         }
     }

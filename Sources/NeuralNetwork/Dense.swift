@@ -40,16 +40,19 @@ struct Dense: Layer {
         for c in 0..<units { bias[c] = bias[c] * norm.scale[c] + norm.shift[c] }
     }
 
-    func forward(_ inputs: UnsafeBufferPointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>,
-                 items: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
+    func forward(
+        _ inputs: UnsafeBufferPointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>,
+        items: Range<Int>, scratch: UnsafeMutablePointer<Float>
+    ) {
         let units = outputShape.channels
         let pixels = items.count * outputShape.width
         let target = output + items.lowerBound * outputShape.rowCount
         weights.withUnsafeBufferPointer { w in
             bias.withUnsafeBufferPointer { b in
-                Gemm.multiply(m: pixels, n: units, k: inputShape.channels,
-                              a: inputs[0] + items.lowerBound * inputShape.rowCount, lda: inputShape.channels,
-                              b: w.baseAddress!, ldb: units, c: target, ldc: units)
+                Gemm.multiply(
+                    m: pixels, n: units, k: inputShape.channels,
+                    a: inputs[0] + items.lowerBound * inputShape.rowCount, lda: inputShape.channels,
+                    b: w.baseAddress!, ldb: units, c: target, ldc: units)
                 activation.apply(to: target, pixels: pixels, channels: units, bias: b.baseAddress!)
             }
         }

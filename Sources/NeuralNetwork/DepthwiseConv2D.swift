@@ -18,17 +18,21 @@ struct DepthwiseConv2D: Layer {
     private(set) var bias: [Float]
     var activation: FusedActivation
 
-    init(name: String, input: FeatureShape, weights: [Float], bias: [Float]?, multiplier: Int,
-         kernel: (height: Int, width: Int), stride: (y: Int, x: Int), padding: Padding,
-         activation: FusedActivation = .none) {
-        precondition(weights.count == kernel.height * kernel.width * input.channels * multiplier,
-                     "\(name): depthwise kernel size does not match its shape")
+    init(
+        name: String, input: FeatureShape, weights: [Float], bias: [Float]?, multiplier: Int,
+        kernel: (height: Int, width: Int), stride: (y: Int, x: Int), padding: Padding,
+        activation: FusedActivation = .none
+    ) {
+        precondition(
+            weights.count == kernel.height * kernel.width * input.channels * multiplier,
+            "\(name): depthwise kernel size does not match its shape")
         let window = SlidingWindow(input: input, size: kernel, stride: stride, padding: padding)
         self.name = name
         self.inputShape = input
         self.window = window
-        self.outputShape = FeatureShape(height: window.outputHeight, width: window.outputWidth,
-                                        channels: input.channels * multiplier)
+        self.outputShape = FeatureShape(
+            height: window.outputHeight, width: window.outputWidth,
+            channels: input.channels * multiplier)
         self.multiplier = multiplier
         self.weights = weights
         self.bias = bias ?? [Float](repeating: 0, count: input.channels * multiplier)
@@ -49,18 +53,22 @@ struct DepthwiseConv2D: Layer {
         for c in 0..<channels { bias[c] = bias[c] * norm.scale[c] + norm.shift[c] }
     }
 
-    func forward(_ inputs: UnsafeBufferPointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>,
-                 items: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
+    func forward(
+        _ inputs: UnsafeBufferPointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>,
+        items: Range<Int>, scratch: UnsafeMutablePointer<Float>
+    ) {
         var row = items.lowerBound
         while row < items.upperBound {
             let image = row / outputShape.height
             let firstY = row % outputShape.height
             let count = min(items.upperBound - row, outputShape.height - firstY)
-            computeRows(image: inputs[0] + image * inputShape.count, firstRow: firstY, rows: count,
-                        into: output + row * outputShape.rowCount)
+            computeRows(
+                image: inputs[0] + image * inputShape.count, firstRow: firstY, rows: count,
+                into: output + row * outputShape.rowCount)
             bias.withUnsafeBufferPointer { b in
-                activation.apply(to: output + row * outputShape.rowCount, pixels: count * outputShape.width,
-                                 channels: outputShape.channels, bias: b.baseAddress!)
+                activation.apply(
+                    to: output + row * outputShape.rowCount, pixels: count * outputShape.width,
+                    channels: outputShape.channels, bias: b.baseAddress!)
             }
             row += count
         }
@@ -89,8 +97,10 @@ struct DepthwiseConv2D: Layer {
     /// pixels, and all pixels of maps too narrow for a block, go one by one over their inside
     /// taps, four channel runs at a time for independent chains.
     @inline(never)
-    private func computeRows<V: FloatVector>(_: V.Type, image: UnsafePointer<Float>, firstRow: Int, rows: Int,
-                                             weights: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+    private func computeRows<V: FloatVector>(
+        _: V.Type, image: UnsafePointer<Float>, firstRow: Int, rows: Int,
+        weights: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>
+    ) {
         let channels = inputShape.channels
         let lanes = V.scalarCount
         let insideStart = window.insideColumns.lowerBound, insideEnd = window.insideColumns.upperBound
@@ -171,8 +181,10 @@ struct DepthwiseConv2D: Layer {
     /// 16-lane vector holds a pixel pair against the tap's weights repeated twice, and a block of
     /// eight accumulators covers sixteen pixels. Border pixels go one by one in 8 lanes.
     @inline(never)
-    private func computeRowsInPixelPairs(image: UnsafePointer<Float>, firstRow: Int, rows: Int,
-                                         weights: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+    private func computeRowsInPixelPairs(
+        image: UnsafePointer<Float>, firstRow: Int, rows: Int,
+        weights: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>
+    ) {
         typealias V = SIMD16<Float>
         let insideStart = window.insideColumns.lowerBound, insideEnd = window.insideColumns.upperBound
         var destination = out
@@ -229,8 +241,10 @@ struct DepthwiseConv2D: Layer {
     }
 
     /// General path: any multiplier and channel count.
-    private func computeRowsScalar(image: UnsafePointer<Float>, firstRow: Int, rows: Int, weights: UnsafePointer<Float>,
-                                   into out: UnsafeMutablePointer<Float>) {
+    private func computeRowsScalar(
+        image: UnsafePointer<Float>, firstRow: Int, rows: Int, weights: UnsafePointer<Float>,
+        into out: UnsafeMutablePointer<Float>
+    ) {
         let channels = inputShape.channels
         let outChannels = outputShape.channels
         var destination = out
@@ -274,7 +288,8 @@ struct DepthwiseConv2D: Layer {
                                 for kx in 0..<window.width {
                                     let iy = oy * window.strideY + ky - window.padTop, ix = ox * window.strideX + kx - window.padLeft
                                     guard iy >= 0, iy < inputShape.height, ix >= 0, ix < inputShape.width else { continue }
-                                    sum += Double(input[n * inputShape.count + (iy * inputShape.width + ix) * channels + c])
+                                    sum +=
+                                        Double(input[n * inputShape.count + (iy * inputShape.width + ix) * channels + c])
                                         * Double(weights[(ky * window.width + kx) * outputShape.channels + co])
                                 }
                             }

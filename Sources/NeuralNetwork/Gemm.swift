@@ -4,12 +4,15 @@ import COpenBLAS
 public enum Gemm {
     /// Fast path: OpenBLAS `cblas_sgemm`. `lda`, `ldb`, `ldc` are row strides in floats.
     @inline(__always)
-    public static func multiply(m: Int, n: Int, k: Int,
-                         a: UnsafePointer<Float>, lda: Int,
-                         b: UnsafePointer<Float>, ldb: Int,
-                         c: UnsafeMutablePointer<Float>, ldc: Int) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
-                    1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+    public static func multiply(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
+            1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
     }
 
     /// Reference kernel (test oracle): the textbook triple loop, accumulating in Double.

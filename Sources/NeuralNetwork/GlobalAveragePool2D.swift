@@ -13,8 +13,10 @@ struct GlobalAveragePool2D: Layer {
 
     func workItems(batch: Int) -> Int { batch }
 
-    func forward(_ inputs: UnsafeBufferPointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>,
-                 items: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
+    func forward(
+        _ inputs: UnsafeBufferPointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>,
+        items: Range<Int>, scratch: UnsafeMutablePointer<Float>
+    ) {
         let channels = inputShape.channels
         let pixels = inputShape.height * inputShape.width
         let inverse = 1 / Float(pixels)

@@ -1,6 +1,5 @@
-import Timing
-
 import Parallelism
+import Timing
 
 /// Runs a `Network` on batches of up to `maxBatch` images with `threads` threads. Every buffer
 /// (activations, scratch, pointer tables) is allocated once here; `run` allocates nothing.
@@ -77,8 +76,9 @@ public final class InferenceSession {
             workspace.input.update(from: inputBuffer + image * inputCount, count: inputCount)
             for index in steps.indices {
                 let step = steps[index]
-                step.layer.forward(workspace.inputs(of: index), output: workspace.values[step.output],
-                                   items: 0..<step.layer.workItems(batch: 1), scratch: workspace.scratch)
+                step.layer.forward(
+                    workspace.inputs(of: index), output: workspace.values[step.output],
+                    items: 0..<step.layer.workItems(batch: 1), scratch: workspace.scratch)
             }
             (outputBuffer + image * outputCount).update(from: workspace.output, count: outputCount)
         }
@@ -93,8 +93,9 @@ public final class InferenceSession {
             let items = step.layer.workItems(batch: batch)
             let start = items * thread / count, end = items * (thread + 1) / count
             if start < end {
-                step.layer.forward(workspace.inputs(of: index), output: workspace.values[step.output],
-                                   items: start..<end, scratch: imageWorkspaces[thread].scratch)
+                step.layer.forward(
+                    workspace.inputs(of: index), output: workspace.values[step.output],
+                    items: start..<end, scratch: imageWorkspaces[thread].scratch)
             }
             if index < steps.count - 1 { barrier() }
         }
@@ -112,8 +113,9 @@ public final class InferenceSession {
             for index in network.steps.indices {
                 let step = network.steps[index]
                 let start = clock.now
-                step.layer.forward(workspace.inputs(of: index), output: workspace.values[step.output],
-                                   items: 0..<step.layer.workItems(batch: 1), scratch: workspace.scratch)
+                step.layer.forward(
+                    workspace.inputs(of: index), output: workspace.values[step.output],
+                    items: 0..<step.layer.workItems(batch: 1), scratch: workspace.scratch)
                 let elapsed = clock.now - start
                 seconds[index] += elapsed.inSeconds
             }

@@ -13,8 +13,9 @@ protocol Layer: Sendable {
     /// Multiply-accumulate operations per image, for throughput reports.
     var multiplyAccumulates: Int { get }
     /// Computes work items `items` of the output. `inputs` holds one pointer per graph input.
-    func forward(_ inputs: UnsafeBufferPointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>,
-                 items: Range<Int>, scratch: UnsafeMutablePointer<Float>)
+    func forward(
+        _ inputs: UnsafeBufferPointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>,
+        items: Range<Int>, scratch: UnsafeMutablePointer<Float>)
 }
 
 /// An activation applied in a layer's epilogue, while its output is still in cache.

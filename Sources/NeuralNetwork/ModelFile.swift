@@ -41,7 +41,8 @@ public struct ModelFile: Sendable {
             throw .notAModel(path: path, reason: "the header is not a JSON object")
         }
         guard let metadata = header["__metadata__"] as? [String: String],
-              metadata["format"] == Self.format else {
+            metadata["format"] == Self.format
+        else {
             throw .notAModel(path: path, reason: "no \"format\": \"\(Self.format)\" in its metadata (a plain safetensors file?)")
         }
         guard let version = metadata["format_version"].flatMap(Int.init), version == Self.formatVersion else {
@@ -53,7 +54,8 @@ public struct ModelFile: Sendable {
             throw .invalidGraph(path: path, reason: "cannot decode the graph: \(error)")
         }
         guard let labelData = metadata["labels"]?.data(using: .utf8),
-              let labels = try? JSONDecoder().decode([String].self, from: labelData) else {
+            let labels = try? JSONDecoder().decode([String].self, from: labelData)
+        else {
             throw .invalidGraph(path: path, reason: "no label list in the metadata")
         }
         self.labels = labels
@@ -64,8 +66,9 @@ public struct ModelFile: Sendable {
         var tensors: [String: WeightTensor] = [:]
         for (name, value) in header where name != "__metadata__" {
             guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
-                  let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int],
-                  offsets.count == 2 else {
+                let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int],
+                offsets.count == 2
+            else {
                 throw .invalidTensor(path: path, name: name, reason: "malformed header entry")
             }
             guard dtype == "F32" else {
@@ -83,7 +86,7 @@ public struct ModelFile: Sendable {
                 data.copyBytes(to: out, from: (dataStart + offsets[0])..<(dataStart + offsets[1]))
             }
             #if _endian(big)
-            values = values.map { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) }
+                values = values.map { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) }
             #endif
             tensors[name] = WeightTensor(shape: shape, values: values)
         }

@@ -54,10 +54,12 @@ public final class Network: Sendable {
         guard labels.count == outputShape.count else {
             throw .invalidGraph(path: path, reason: "\(labels.count) labels for \(outputShape.count) outputs")
         }
-        logger.debug("compiled model", metadata: [
-            "model": "\(path)", "input": "\(input)", "output": "\(outputShape)",
-            "layers": "\(steps.count) of \(model.graph.nodes.count) nodes",
-        ])
+        logger.debug(
+            "compiled model",
+            metadata: [
+                "model": "\(path)", "input": "\(input)", "output": "\(outputShape)",
+                "layers": "\(steps.count) of \(model.graph.nodes.count) nodes"
+            ])
     }
 }
 
@@ -128,12 +130,13 @@ struct GraphCompiler {
         case .flatten:
             values[node.name] = (storage: first.storage, shape: FeatureShape(height: 1, width: 1, channels: shape.count))
         case .batchNorm:
-            let norm = BatchNorm(name: node.name, shape: shape,
-                                 gamma: node.scale == false ? nil : try weight(node, "gamma", [shape.channels]),
-                                 beta: node.center == false ? nil : try weight(node, "beta", [shape.channels]),
-                                 mean: try weight(node, "moving_mean", [shape.channels]),
-                                 variance: try weight(node, "moving_variance", [shape.channels]),
-                                 epsilon: node.epsilon ?? 1e-3)
+            let norm = BatchNorm(
+                name: node.name, shape: shape,
+                gamma: node.scale == false ? nil : try weight(node, "gamma", [shape.channels]),
+                beta: node.center == false ? nil : try weight(node, "beta", [shape.channels]),
+                mean: try weight(node, "moving_mean", [shape.channels]),
+                variance: try weight(node, "moving_variance", [shape.channels]),
+                epsilon: node.epsilon ?? 1e-3)
             if let index = fusionTarget(for: node), pending[index].layer.fold(norm) {
                 values[node.name] = first
                 producers[node.name] = index
@@ -148,25 +151,28 @@ struct GraphCompiler {
                 values[node.name] = first
                 producers[node.name] = index
             } else {
-                append(.other(ActivationLayer(name: node.name, function: function, outputShape: shape)),
-                       node: node, inputs: [first.storage], shape: shape)
+                append(
+                    .other(ActivationLayer(name: node.name, function: function, outputShape: shape)),
+                    node: node, inputs: [first.storage], shape: shape)
             }
         case .conv2d, .separableConv2d, .depthwiseConv2d, .dense:
             try addWeighted(node, input: first)
         case .maxPool2d, .averagePool2d:
             let pool = try pair(node, node.pool, "pool")
             let stride = node.strides == nil ? pool : try pair(node, node.strides, "strides")
-            let layer = Pooling2D(name: node.name, kind: node.op == .maxPool2d ? .max : .average, input: shape,
-                                  pool: (pool[0], pool[1]), stride: (stride[0], stride[1]),
-                                  padding: node.padding ?? .valid)
+            let layer = Pooling2D(
+                name: node.name, kind: node.op == .maxPool2d ? .max : .average, input: shape,
+                pool: (pool[0], pool[1]), stride: (stride[0], stride[1]),
+                padding: node.padding ?? .valid)
             try checkWindow(node, layer.outputShape)
             append(.other(layer), node: node, inputs: [first.storage], shape: layer.outputShape)
         case .add:
             guard sources.allSatisfy({ $0.shape == shape }) else {
                 throw invalid(node, "added maps differ in shape: \(sources.map { "\($0.shape)" }.joined(separator: ", "))")
             }
-            append(.add(Add(name: node.name, outputShape: shape, inputCount: sources.count)),
-                   node: node, inputs: sources.map(\.storage), shape: shape)
+            append(
+                .add(Add(name: node.name, outputShape: shape, inputCount: sources.count)),
+                node: node, inputs: sources.map(\.storage), shape: shape)
         case .globalAveragePool2d:
             let layer = GlobalAveragePool2D(name: node.name, inputShape: shape)
             append(.other(layer), node: node, inputs: [first.storage], shape: layer.outputShape)
@@ -182,16 +188,19 @@ struct GraphCompiler {
         switch node.op {
         case .dense:
             guard let units = node.units, units > 0 else { throw invalid(node, "a dense layer needs units") }
-            layer = .dense(Dense(name: node.name, input: shape, weights: try weight(node, "kernel", [shape.channels, units]),
-                                 bias: useBias ? try weight(node, "bias", [units]) : nil, units: units, activation: fused))
+            layer = .dense(
+                Dense(
+                    name: node.name, input: shape, weights: try weight(node, "kernel", [shape.channels, units]),
+                    bias: useBias ? try weight(node, "bias", [units]) : nil, units: units, activation: fused))
         case .conv2d:
             guard let filters = node.filters, filters > 0 else { throw invalid(node, "a convolution needs filters") }
             let kernel = try pair(node, node.kernel, "kernel"), stride = try pair(node, node.strides ?? [1, 1], "strides")
-            let conv = Conv2D(name: node.name, input: shape,
-                              weights: try weight(node, "kernel", [kernel[0], kernel[1], shape.channels, filters]),
-                              bias: useBias ? try weight(node, "bias", [filters]) : nil, outputChannels: filters,
-                              kernel: (kernel[0], kernel[1]), stride: (stride[0], stride[1]),
-                              padding: node.padding ?? .valid, activation: fused)
+            let conv = Conv2D(
+                name: node.name, input: shape,
+                weights: try weight(node, "kernel", [kernel[0], kernel[1], shape.channels, filters]),
+                bias: useBias ? try weight(node, "bias", [filters]) : nil, outputChannels: filters,
+                kernel: (kernel[0], kernel[1]), stride: (stride[0], stride[1]),
+                padding: node.padding ?? .valid, activation: fused)
             try checkWindow(node, conv.outputShape)
             layer = .conv(conv)
         case .separableConv2d:
@@ -298,10 +307,18 @@ enum PendingLayer {
     /// Folds a BatchNorm into a linear layer with no activation yet; false if it cannot.
     mutating func fold(_ norm: BatchNorm) -> Bool {
         switch self {
-        case var .conv(layer) where layer.activation == .none: layer.fold(norm); self = .conv(layer)
-        case var .separable(layer) where layer.activation == .none: layer.fold(norm); self = .separable(layer)
-        case var .depthwise(layer) where layer.activation == .none: layer.fold(norm); self = .depthwise(layer)
-        case var .dense(layer) where layer.activation == .none: layer.fold(norm); self = .dense(layer)
+        case var .conv(layer) where layer.activation == .none:
+            layer.fold(norm)
+            self = .conv(layer)
+        case var .separable(layer) where layer.activation == .none:
+            layer.fold(norm)
+            self = .separable(layer)
+        case var .depthwise(layer) where layer.activation == .none:
+            layer.fold(norm)
+            self = .depthwise(layer)
+        case var .dense(layer) where layer.activation == .none:
+            layer.fold(norm)
+            self = .dense(layer)
         default: return false
         }
         return true
@@ -310,11 +327,21 @@ enum PendingLayer {
     /// Moves a ReLU into the layer's epilogue; false if it cannot.
     mutating func fuseRelu() -> Bool {
         switch self {
-        case var .conv(layer) where layer.activation == .none: layer.activation = .relu; self = .conv(layer)
-        case var .separable(layer) where layer.activation == .none: layer.activation = .relu; self = .separable(layer)
-        case var .depthwise(layer) where layer.activation == .none: layer.activation = .relu; self = .depthwise(layer)
-        case var .dense(layer) where layer.activation == .none: layer.activation = .relu; self = .dense(layer)
-        case var .add(layer) where layer.activation == .none: layer.activation = .relu; self = .add(layer)
+        case var .conv(layer) where layer.activation == .none:
+            layer.activation = .relu
+            self = .conv(layer)
+        case var .separable(layer) where layer.activation == .none:
+            layer.activation = .relu
+            self = .separable(layer)
+        case var .depthwise(layer) where layer.activation == .none:
+            layer.activation = .relu
+            self = .depthwise(layer)
+        case var .dense(layer) where layer.activation == .none:
+            layer.activation = .relu
+            self = .dense(layer)
+        case var .add(layer) where layer.activation == .none:
+            layer.activation = .relu
+            self = .add(layer)
         default: return false
         }
         return true

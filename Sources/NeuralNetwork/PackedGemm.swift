@@ -57,8 +57,10 @@ enum PackedGemm {
     static let maxDepth = 4096
 
     /// A plain row-major A [m, K] with row stride `lda`.
-    static func multiply(m: Int, a: UnsafePointer<Float>, lda: Int, b: PackedWeights, activation: FusedActivation,
-                         c: UnsafeMutablePointer<Float>, ldc: Int) {
+    static func multiply(
+        m: Int, a: UnsafePointer<Float>, lda: Int, b: PackedWeights, activation: FusedActivation,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         withUnsafeTemporaryAllocation(of: Int.self, capacity: 1) { zero in
             zero[0] = 0
             let taps = TapList(aOffsets: zero.baseAddress!, bRows: zero.baseAddress!, count: 1, depth: b.rows)
@@ -67,23 +69,27 @@ enum PackedGemm {
     }
 
     /// Rows of A start `lda` floats apart at `a`; each row's K values are gathered by `taps`.
-    static func multiply(m: Int, a: UnsafePointer<Float>, lda: Int, taps: TapList, b: PackedWeights,
-                         activation: FusedActivation, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    static func multiply(
+        m: Int, a: UnsafePointer<Float>, lda: Int, taps: TapList, b: PackedWeights,
+        activation: FusedActivation, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         let values = b.values.pointer
         let bias = b.bias.pointer
         let relu = activation == .relu
         if b.paired {
-            pairedRows(m: m, a: a, lda: lda, taps: taps, b: values, bias: bias,
-                       relu: relu, c: c, ldc: ldc, valid: b.columns)
+            pairedRows(
+                m: m, a: a, lda: lda, taps: taps, b: values, bias: bias,
+                relu: relu, c: c, ldc: ldc, valid: b.columns)
             return
         }
         var panel = 0
         if b.width == 16 {
             while panel + 2 <= b.panels {
                 let column = panel * 16
-                panelPair(m: m, a: a, lda: lda, taps: taps, b: values + panel * b.rows * 16, k: b.rows,
-                          bias: bias + column, relu: relu, c: c + column, ldc: ldc,
-                          valid: min(32, b.columns - column))
+                panelPair(
+                    m: m, a: a, lda: lda, taps: taps, b: values + panel * b.rows * 16, k: b.rows,
+                    bias: bias + column, relu: relu, c: c + column, ldc: ldc,
+                    valid: min(32, b.columns - column))
                 panel += 2
             }
         }
@@ -92,11 +98,13 @@ enum PackedGemm {
             let weights = values + panel * b.rows * b.width
             let valid = min(b.width, b.columns - column)
             if b.width == 16 {
-                singlePanel(SIMD16<Float>.self, m: m, a: a, lda: lda, taps: taps, b: weights,
-                            bias: bias + column, relu: relu, c: c + column, ldc: ldc, valid: valid)
+                singlePanel(
+                    SIMD16<Float>.self, m: m, a: a, lda: lda, taps: taps, b: weights,
+                    bias: bias + column, relu: relu, c: c + column, ldc: ldc, valid: valid)
             } else {
-                singlePanel(SIMD8<Float>.self, m: m, a: a, lda: lda, taps: taps, b: weights,
-                            bias: bias + column, relu: relu, c: c + column, ldc: ldc, valid: valid)
+                singlePanel(
+                    SIMD8<Float>.self, m: m, a: a, lda: lda, taps: taps, b: weights,
+                    bias: bias + column, relu: relu, c: c + column, ldc: ldc, valid: valid)
             }
             panel += 1
         }
@@ -105,9 +113,11 @@ enum PackedGemm {
     /// Eight rows x one panel per block; then single rows. (Kernels stay separate functions: inlined
     /// into one large caller, the optimiser stops inlining the vector loads inside them.)
     @inline(never)
-    private static func singlePanel<V: FloatVector>(_: V.Type, m: Int, a: UnsafePointer<Float>, lda: Int, taps: TapList,
-                                                    b: UnsafePointer<Float>, bias: UnsafePointer<Float>, relu: Bool,
-                                                    c: UnsafeMutablePointer<Float>, ldc: Int, valid: Int) {
+    private static func singlePanel<V: FloatVector>(
+        _: V.Type, m: Int, a: UnsafePointer<Float>, lda: Int, taps: TapList,
+        b: UnsafePointer<Float>, bias: UnsafePointer<Float>, relu: Bool,
+        c: UnsafeMutablePointer<Float>, ldc: Int, valid: Int
+    ) {
         let width = V.scalarCount
         let biasVector = V.load(bias)
         var row = 0
@@ -167,8 +177,10 @@ enum PackedGemm {
     /// Eight rows x two 16-wide panels per block (sixteen accumulators: each broadcast of A feeds
     /// two FMAs); then single rows.
     @inline(never)
-    private static func panelPair(m: Int, a: UnsafePointer<Float>, lda: Int, taps: TapList, b: UnsafePointer<Float>, k: Int,
-                                  bias: UnsafePointer<Float>, relu: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, valid: Int) {
+    private static func panelPair(
+        m: Int, a: UnsafePointer<Float>, lda: Int, taps: TapList, b: UnsafePointer<Float>, k: Int,
+        bias: UnsafePointer<Float>, relu: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, valid: Int
+    ) {
         typealias V = SIMD16<Float>
         let second = b + k * 16
         let biasLow = V.load(bias), biasHigh = V.load(bias + 16)
@@ -183,32 +195,48 @@ enum PackedGemm {
                 for p in 0..<taps.depth {
                     let low = V.load(wl + p * 16), high = V.load(wh + p * 16)
                     var x = V(repeating: a0[p])
-                    l0 = l0.addingProduct(x, low); h0 = h0.addingProduct(x, high)
+                    l0 = l0.addingProduct(x, low)
+                    h0 = h0.addingProduct(x, high)
                     x = V(repeating: a0[lda + p])
-                    l1 = l1.addingProduct(x, low); h1 = h1.addingProduct(x, high)
+                    l1 = l1.addingProduct(x, low)
+                    h1 = h1.addingProduct(x, high)
                     x = V(repeating: a0[2 * lda + p])
-                    l2 = l2.addingProduct(x, low); h2 = h2.addingProduct(x, high)
+                    l2 = l2.addingProduct(x, low)
+                    h2 = h2.addingProduct(x, high)
                     x = V(repeating: a0[3 * lda + p])
-                    l3 = l3.addingProduct(x, low); h3 = h3.addingProduct(x, high)
+                    l3 = l3.addingProduct(x, low)
+                    h3 = h3.addingProduct(x, high)
                     x = V(repeating: a0[4 * lda + p])
-                    l4 = l4.addingProduct(x, low); h4 = h4.addingProduct(x, high)
+                    l4 = l4.addingProduct(x, low)
+                    h4 = h4.addingProduct(x, high)
                     x = V(repeating: a0[5 * lda + p])
-                    l5 = l5.addingProduct(x, low); h5 = h5.addingProduct(x, high)
+                    l5 = l5.addingProduct(x, low)
+                    h5 = h5.addingProduct(x, high)
                     x = V(repeating: a0[6 * lda + p])
-                    l6 = l6.addingProduct(x, low); h6 = h6.addingProduct(x, high)
+                    l6 = l6.addingProduct(x, low)
+                    h6 = h6.addingProduct(x, high)
                     x = V(repeating: a0[7 * lda + p])
-                    l7 = l7.addingProduct(x, low); h7 = h7.addingProduct(x, high)
+                    l7 = l7.addingProduct(x, low)
+                    h7 = h7.addingProduct(x, high)
                 }
             }
             let out = c + row * ldc
-            store(l0, to: out, relu: relu, valid: 16); store(h0, to: out + 16, relu: relu, valid: validHigh)
-            store(l1, to: out + ldc, relu: relu, valid: 16); store(h1, to: out + ldc + 16, relu: relu, valid: validHigh)
-            store(l2, to: out + 2 * ldc, relu: relu, valid: 16); store(h2, to: out + 2 * ldc + 16, relu: relu, valid: validHigh)
-            store(l3, to: out + 3 * ldc, relu: relu, valid: 16); store(h3, to: out + 3 * ldc + 16, relu: relu, valid: validHigh)
-            store(l4, to: out + 4 * ldc, relu: relu, valid: 16); store(h4, to: out + 4 * ldc + 16, relu: relu, valid: validHigh)
-            store(l5, to: out + 5 * ldc, relu: relu, valid: 16); store(h5, to: out + 5 * ldc + 16, relu: relu, valid: validHigh)
-            store(l6, to: out + 6 * ldc, relu: relu, valid: 16); store(h6, to: out + 6 * ldc + 16, relu: relu, valid: validHigh)
-            store(l7, to: out + 7 * ldc, relu: relu, valid: 16); store(h7, to: out + 7 * ldc + 16, relu: relu, valid: validHigh)
+            store(l0, to: out, relu: relu, valid: 16)
+            store(h0, to: out + 16, relu: relu, valid: validHigh)
+            store(l1, to: out + ldc, relu: relu, valid: 16)
+            store(h1, to: out + ldc + 16, relu: relu, valid: validHigh)
+            store(l2, to: out + 2 * ldc, relu: relu, valid: 16)
+            store(h2, to: out + 2 * ldc + 16, relu: relu, valid: validHigh)
+            store(l3, to: out + 3 * ldc, relu: relu, valid: 16)
+            store(h3, to: out + 3 * ldc + 16, relu: relu, valid: validHigh)
+            store(l4, to: out + 4 * ldc, relu: relu, valid: 16)
+            store(h4, to: out + 4 * ldc + 16, relu: relu, valid: validHigh)
+            store(l5, to: out + 5 * ldc, relu: relu, valid: 16)
+            store(h5, to: out + 5 * ldc + 16, relu: relu, valid: validHigh)
+            store(l6, to: out + 6 * ldc, relu: relu, valid: 16)
+            store(h6, to: out + 6 * ldc + 16, relu: relu, valid: validHigh)
+            store(l7, to: out + 7 * ldc, relu: relu, valid: 16)
+            store(h7, to: out + 7 * ldc + 16, relu: relu, valid: validHigh)
             row += 8
         }
         while row < m {
@@ -242,8 +270,10 @@ enum PackedGemm {
     /// rows of K for all eight columns (A's two values broadcast as one 64-bit pair), the halves
     /// summed at the end. Twice the work per instruction of an 8-lane kernel.
     @inline(never)
-    private static func pairedRows(m: Int, a: UnsafePointer<Float>, lda: Int, taps: TapList, b: UnsafePointer<Float>,
-                                   bias: UnsafePointer<Float>, relu: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, valid: Int) {
+    private static func pairedRows(
+        m: Int, a: UnsafePointer<Float>, lda: Int, taps: TapList, b: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>, relu: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, valid: Int
+    ) {
         typealias V = SIMD16<Float>
         let biasVector = SIMD8<Float>.load(bias)
         @inline(__always) func pair(_ p: UnsafePointer<Float>) -> V {

@@ -27,8 +27,10 @@ struct Pooling2D: Layer {
 
     func workItems(batch: Int) -> Int { batch * outputShape.height }
 
-    func forward(_ inputs: UnsafeBufferPointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>,
-                 items: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
+    func forward(
+        _ inputs: UnsafeBufferPointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>,
+        items: Range<Int>, scratch: UnsafeMutablePointer<Float>
+    ) {
         if kind == .max && inputShape.channels % 16 == 0 {
             maxPool(SIMD16<Float>.self, inputs[0], output: output, items: items)
         } else if kind == .max && inputShape.channels % 8 == 0 {

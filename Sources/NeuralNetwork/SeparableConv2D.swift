@@ -21,22 +21,28 @@ struct SeparableConv2D: Layer {
     /// Output rows per tile.
     let tileRows: Int
 
-    init(name: String, input: FeatureShape, depthwiseWeights: [Float], pointwiseWeights: [Float], bias: [Float]?,
-         multiplier: Int, outputChannels: Int, kernel: (height: Int, width: Int), stride: (y: Int, x: Int),
-         padding: Padding, activation: FusedActivation = .none) {
-        depthwise = DepthwiseConv2D(name: name + "/depthwise", input: input, weights: depthwiseWeights, bias: nil,
-                                    multiplier: multiplier, kernel: kernel, stride: stride, padding: padding)
-        precondition(pointwiseWeights.count == depthwise.outputShape.channels * outputChannels,
-                     "\(name): pointwise kernel size does not match its shape")
+    init(
+        name: String, input: FeatureShape, depthwiseWeights: [Float], pointwiseWeights: [Float], bias: [Float]?,
+        multiplier: Int, outputChannels: Int, kernel: (height: Int, width: Int), stride: (y: Int, x: Int),
+        padding: Padding, activation: FusedActivation = .none
+    ) {
+        depthwise = DepthwiseConv2D(
+            name: name + "/depthwise", input: input, weights: depthwiseWeights, bias: nil,
+            multiplier: multiplier, kernel: kernel, stride: stride, padding: padding)
+        precondition(
+            pointwiseWeights.count == depthwise.outputShape.channels * outputChannels,
+            "\(name): pointwise kernel size does not match its shape")
         self.name = name
-        self.outputShape = FeatureShape(height: depthwise.outputShape.height, width: depthwise.outputShape.width,
-                                        channels: outputChannels)
+        self.outputShape = FeatureShape(
+            height: depthwise.outputShape.height, width: depthwise.outputShape.width,
+            channels: outputChannels)
         self.pointwise = pointwiseWeights
         self.bias = bias ?? [Float](repeating: 0, count: outputChannels)
         self.activation = activation
         self.tileRows = max(1, min(outputShape.height, Conv2D.scratchBudget / max(depthwise.outputShape.rowCount, 1)))
-        self.packed = PackedWeights(matrix: pointwiseWeights, rows: depthwise.outputShape.channels, columns: outputChannels,
-                                    bias: self.bias)
+        self.packed = PackedWeights(
+            matrix: pointwiseWeights, rows: depthwise.outputShape.channels, columns: outputChannels,
+            bias: self.bias)
     }
 
     var scratchCount: Int { tileRows * depthwise.outputShape.rowCount }
@@ -56,17 +62,21 @@ struct SeparableConv2D: Layer {
         packed = PackedWeights(matrix: pointwise, rows: depthwise.outputShape.channels, columns: cout, bias: bias)
     }
 
-    func forward(_ inputs: UnsafeBufferPointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>,
-                 items: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
+    func forward(
+        _ inputs: UnsafeBufferPointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>,
+        items: Range<Int>, scratch: UnsafeMutablePointer<Float>
+    ) {
         var row = items.lowerBound
         while row < items.upperBound {
             let image = row / outputShape.height
             let firstY = row % outputShape.height
             let count = min(tileRows, items.upperBound - row, outputShape.height - firstY)
-            depthwise.computeRows(image: inputs[0] + image * depthwise.inputShape.count, firstRow: firstY,
-                                  rows: count, into: scratch)
-            PackedGemm.multiply(m: count * outputShape.width, a: scratch, lda: depthwise.outputShape.channels, b: packed,
-                                activation: activation, c: output + row * outputShape.rowCount, ldc: outputShape.channels)
+            depthwise.computeRows(
+                image: inputs[0] + image * depthwise.inputShape.count, firstRow: firstY,
+                rows: count, into: scratch)
+            PackedGemm.multiply(
+                m: count * outputShape.width, a: scratch, lda: depthwise.outputShape.channels, b: packed,
+                activation: activation, c: output + row * outputShape.rowCount, ldc: outputShape.channels)
             row += count
         }
     }
@@ -75,8 +85,9 @@ struct SeparableConv2D: Layer {
     func naiveForward(_ input: [Float], batch: Int) -> [Float] {
         let middle = depthwise.naiveForward(input, batch: batch)
         let pixels = batch * outputShape.height * outputShape.width
-        let product = Gemm.naiveMultiply(m: pixels, n: outputShape.channels, k: depthwise.outputShape.channels,
-                                         a: middle, b: pointwise)
+        let product = Gemm.naiveMultiply(
+            m: pixels, n: outputShape.channels, k: depthwise.outputShape.channels,
+            a: middle, b: pointwise)
         return product.indices.map { i in activation(product[i] + bias[i % outputShape.channels]) }
     }
 }

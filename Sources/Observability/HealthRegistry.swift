@@ -1,7 +1,6 @@
-import Timing
-
 import Foundation
 import Synchronization
+import Timing
 
 /// Where a service's components report whether they work, for `/healthz`. Components update their
 /// entry whenever their state changes (connected, streaming, reconnecting, failed); the report is

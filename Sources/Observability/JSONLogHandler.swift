@@ -1,7 +1,7 @@
 import Foundation
-import TextFormats
 import Logging
 import Synchronization
+import TextFormats
 
 /// A swift-log handler that writes one JSON object per line (for log collectors such as Loki,
 /// Elasticsearch or `jq`):
@@ -43,8 +43,10 @@ public struct JSONLogHandler: LogHandler {
     }
 
     /// A handler that hands each line, newline included, to `output` (tests capture lines this way).
-    public init(label: String, metadataProvider: Logger.MetadataProvider? = nil,
-                output: @escaping @Sendable (_ line: [UInt8]) -> Void) {
+    public init(
+        label: String, metadataProvider: Logger.MetadataProvider? = nil,
+        output: @escaping @Sendable (_ line: [UInt8]) -> Void
+    ) {
         self.label = label
         self.metadataProvider = metadataProvider
         self.output = output
@@ -60,19 +62,24 @@ public struct JSONLogHandler: LogHandler {
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let explicit = event.metadata { merged.merge(explicit) { _, new in new } }
         if let error = event.error, merged["error"] == nil { merged["error"] = .string("\(error)") }
-        let line = Self.line(timestamp: Self.timestamp(), level: event.level, label: label, message: event.message.description,
-                             source: event.source, metadata: merged)
+        let line = Self.line(
+            timestamp: Self.timestamp(), level: event.level, label: label, message: event.message.description,
+            source: event.source, metadata: merged)
         Self.writeLock.withLock { _ in output(line) }
     }
 
     /// One log line, newline included.
-    static func line(timestamp: String, level: Logger.Level, label: String, message: String, source: String,
-                     metadata: Logger.Metadata) -> [UInt8] {
+    static func line(
+        timestamp: String, level: Logger.Level, label: String, message: String, source: String,
+        metadata: Logger.Metadata
+    ) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(160 + message.utf8.count)
         out.append(UInt8(ascii: "{"))
-        for (index, (key, value)) in [("ts", timestamp), ("level", level.rawValue), ("label", label), ("message", message),
-                                      ("module", source)].enumerated() {
+        for (index, (key, value)) in [
+            ("ts", timestamp), ("level", level.rawValue), ("label", label), ("message", message),
+            ("module", source)
+        ].enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             JSONText.appendString(key, to: &out)
             out.append(UInt8(ascii: ":"))

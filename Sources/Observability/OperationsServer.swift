@@ -21,8 +21,10 @@ public struct OperationsServer: Service {
 
     /// - Parameter onListening: called with the bound port once the server accepts connections
     ///   (the real port when `port` is 0).
-    public init(host: String, port: Int, metrics: PrometheusCollectorRegistry, health: HealthRegistry, logger: Logger,
-                onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }) {
+    public init(
+        host: String, port: Int, metrics: PrometheusCollectorRegistry, health: HealthRegistry, logger: Logger,
+        onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+    ) {
         self.host = host
         self.port = port
         self.metrics = metrics
@@ -33,10 +35,13 @@ public struct OperationsServer: Service {
 
     /// An endpoint serving the registry of the process's `MetricsSystem`
     /// (`PrometheusMetrics.bootstrapMetricsSystem()`, which bootstraps it if nothing has yet).
-    public init(host: String, port: Int, health: HealthRegistry, logger: Logger,
-                onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }) {
-        self.init(host: host, port: port, metrics: PrometheusMetrics.bootstrapMetricsSystem(), health: health, logger: logger,
-                  onListening: onListening)
+    public init(
+        host: String, port: Int, health: HealthRegistry, logger: Logger,
+        onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+    ) {
+        self.init(
+            host: host, port: port, metrics: PrometheusMetrics.bootstrapMetricsSystem(), health: health, logger: logger,
+            onListening: onListening)
     }
 
     /// The two routes, apart from any server, so tests can drive them with HummingbirdTesting's
@@ -44,16 +49,18 @@ public struct OperationsServer: Service {
     public static func router(metrics: PrometheusCollectorRegistry, health: HealthRegistry) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/metrics") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: metricsContentType, .cacheControl: "no-store"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+            Response(
+                status: .ok, headers: [.contentType: metricsContentType, .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
         }
         router.get("/healthz") { _, _ -> Response in
             let report = health.report()
             // 503 lets a plain HTTP check (Docker, Kubernetes, a load balancer) see "degraded"
             // without reading the body.
-            return Response(status: report.isHealthy ? .ok : .serviceUnavailable,
-                            headers: [.contentType: "application/json", .cacheControl: "no-store"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: report.jsonData())))
+            return Response(
+                status: report.isHealthy ? .ok : .serviceUnavailable,
+                headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(bytes: report.jsonData())))
         }
         return router
     }

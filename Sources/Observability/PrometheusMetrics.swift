@@ -11,7 +11,7 @@ public enum PrometheusMetrics {
     public static let timerBuckets: [Duration] = [
         .milliseconds(1), .microseconds(2500), .milliseconds(5), .milliseconds(10), .milliseconds(25),
         .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
-        .milliseconds(2500), .seconds(5), .seconds(10),
+        .milliseconds(2500), .seconds(5), .seconds(10)
     ]
 
     /// A factory whose metrics land in `registry` (a new one by default, never swift-prometheus'

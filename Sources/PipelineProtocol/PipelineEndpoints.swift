@@ -12,8 +12,10 @@ public struct PipelineEndpoints: Sendable, Equatable {
     /// in, previews out.
     public var basePort: Int
 
-    public init(brokerHost: String = "127.0.0.1", recorderHost: String = "127.0.0.1", bindHost: String = "127.0.0.1",
-                basePort: Int = 5550) {
+    public init(
+        brokerHost: String = "127.0.0.1", recorderHost: String = "127.0.0.1", bindHost: String = "127.0.0.1",
+        basePort: Int = 5550
+    ) {
         self.brokerHost = brokerHost
         self.recorderHost = recorderHost
         self.bindHost = bindHost

@@ -1,5 +1,6 @@
-import Results
 import Imaging
+import Results
+
 /// Moodwire's wire format between pipeline stages: multipart ZeroMQ messages whose first part is a
 /// fixed little-endian header and whose other parts are binary payloads. docs/protocol.md is the
 /// normative description (with a Python example); this file is its implementation.
@@ -117,8 +118,10 @@ public struct FrameHeader: Sendable, Hashable {
     public var detectMicros: UInt32
     public var classifyMicros: UInt32
 
-    public init(kind: MessageKind, flags: FrameFlags = [], source: String, seq: UInt64, capturedAt: Int64,
-                width: Int = 0, height: Int = 0, faceCount: Int = 0, detectMicros: UInt32 = 0, classifyMicros: UInt32 = 0) {
+    public init(
+        kind: MessageKind, flags: FrameFlags = [], source: String, seq: UInt64, capturedAt: Int64,
+        width: Int = 0, height: Int = 0, faceCount: Int = 0, detectMicros: UInt32 = 0, classifyMicros: UInt32 = 0
+    ) {
         self.kind = kind
         self.flags = flags
         self.source = source
@@ -179,12 +182,13 @@ public struct FrameHeader: Sendable, Hashable {
         }
         let faceCount = Int(bytes.readLittleEndian(UInt32.self, at: 32))
         guard faceCount <= WireProtocol.maxFaces else { throw .badHeader("\(faceCount) faces, the limit is \(WireProtocol.maxFaces)") }
-        return FrameHeader(kind: kind, flags: FrameFlags(rawValue: bytes.readLittleEndian(UInt16.self, at: 6)),
-                           source: source, seq: bytes.readLittleEndian(UInt64.self, at: 8),
-                           capturedAt: Int64(bitPattern: bytes.readLittleEndian(UInt64.self, at: 16)),
-                           width: width, height: height, faceCount: faceCount,
-                           detectMicros: bytes.readLittleEndian(UInt32.self, at: 36),
-                           classifyMicros: bytes.readLittleEndian(UInt32.self, at: 40))
+        return FrameHeader(
+            kind: kind, flags: FrameFlags(rawValue: bytes.readLittleEndian(UInt16.self, at: 6)),
+            source: source, seq: bytes.readLittleEndian(UInt64.self, at: 8),
+            capturedAt: Int64(bitPattern: bytes.readLittleEndian(UInt64.self, at: 16)),
+            width: width, height: height, faceCount: faceCount,
+            detectMicros: bytes.readLittleEndian(UInt32.self, at: 36),
+            classifyMicros: bytes.readLittleEndian(UInt32.self, at: 40))
     }
 
     /// Decodes the header of `parts` and checks the kind and the part count.
@@ -252,8 +256,9 @@ public struct FacesMessage: Sendable {
     /// The crop of face `index` as an image.
     public func crop(_ index: Int) -> GrayImage {
         let start = index * WireProtocol.cropBytes
-        return GrayImage(width: WireProtocol.cropSide, height: WireProtocol.cropSide,
-                         pixels: Array(crops[start..<start + WireProtocol.cropBytes]))
+        return GrayImage(
+            width: WireProtocol.cropSide, height: WireProtocol.cropSide,
+            pixels: Array(crops[start..<start + WireProtocol.cropBytes]))
     }
 }
 

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// A child process started with posix_spawn: the stages of `moodwire up`, ffmpeg and ffprobe for the
 /// ingest, the benchmarks' reference scripts. Every way Moodwire starts a program goes through it.
@@ -36,8 +37,10 @@ public final class ChildProcess: @unchecked Sendable {
         public var environment: [String: String]?
         public var ownProcessGroup: Bool
 
-        public init(standardOutput: Output = .inherit, standardError: ErrorOutput = .inherit,
-                    environment: [String: String]? = nil, ownProcessGroup: Bool = false) {
+        public init(
+            standardOutput: Output = .inherit, standardError: ErrorOutput = .inherit,
+            environment: [String: String]? = nil, ownProcessGroup: Bool = false
+        ) {
             self.standardOutput = standardOutput
             self.standardError = standardError
             self.environment = environment
@@ -153,9 +156,9 @@ public final class ChildProcess: @unchecked Sendable {
         output = Mutex(child.output ?? -1)
         outputPiped = child.output != nil
         #if os(Linux)
-        // A 1 MiB pipe lets a child write a whole frame without waiting for each 64 KiB to be read;
-        // where the system refuses, the default size still works.
-        if let descriptor = child.output { _ = fcntl(descriptor, 1031 /* F_SETPIPE_SZ */, Int32(1 << 20)) }
+            // A 1 MiB pipe lets a child write a whole frame without waiting for each 64 KiB to be read;
+            // where the system refuses, the default size still works.
+            if let descriptor = child.output { _ = fcntl(descriptor, 1031 /* F_SETPIPE_SZ */, Int32(1 << 20)) }
         #endif
         if case .tail(let limit) = options.standardError, let descriptor = child.error {
             let tail = OutputTail(limit: limit)
@@ -248,7 +251,7 @@ public final class ChildProcess: @unchecked Sendable {
         while true {
             let ready = poll(&descriptor, 1, timeoutMilliseconds)
             if ready >= 0 { return ready > 0 }
-            if errno != EINTR { return true }   // let the read report the error
+            if errno != EINTR { return true }  // let the read report the error
         }
     }
 

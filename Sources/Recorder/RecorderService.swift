@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import Metrics
 import Messaging
+import Metrics
 import PipelineProtocol
 import ResultDatabase
 import Timing
@@ -20,8 +20,10 @@ public struct RecorderServiceConfiguration: Sendable {
     /// Results queued from each classifier.
     public var highWaterMark: Int32
 
-    public init(endpoints: PipelineEndpoints = PipelineEndpoints(), maxBatch: Int = 1024, maxDelay: Duration = .zero,
-                highWaterMark: Int32 = 256) {
+    public init(
+        endpoints: PipelineEndpoints = PipelineEndpoints(), maxBatch: Int = 1024, maxDelay: Duration = .zero,
+        highWaterMark: Int32 = 256
+    ) {
         results = endpoints.bind(.results)
         acks = endpoints.bind(.acks)
         self.maxBatch = maxBatch
@@ -37,8 +39,10 @@ public struct RecorderServiceConfiguration: Sendable {
 /// On a stop request it takes what is already queued, commits it and acknowledges it before it ends.
 public enum RecorderService {
     /// Binds both sockets before returning, so a busy address fails before anything runs.
-    public static func make(_ configuration: RecorderServiceConfiguration, store: Handover<ResultStore>,
-                            logger: Logger) throws(ZMQError) -> BlockingService {
+    public static func make(
+        _ configuration: RecorderServiceConfiguration, store: Handover<ResultStore>,
+        logger: Logger
+    ) throws(ZMQError) -> BlockingService {
         let context = ZMQContext()
         let sockets = Handover(try RecorderSockets(context: context, configuration: configuration))
         return BlockingService(name: "moodwire.recorder") { stop in
@@ -146,4 +150,3 @@ final class RecorderLoop {
         }
     }
 }
-

@@ -1,6 +1,6 @@
 import Foundation
-import TextFormats
 import Results
+import TextFormats
 
 /// `moodwire report`: how many faces showed each emotion, per source and per time bucket (a
 /// minute by default, aligned to UTC), with each emotion's share of the bucket's faces and the
@@ -92,8 +92,9 @@ public struct EmotionReport: Sendable, Equatable {
             if let source { try statement.bind(source, at: 2) } else { try statement.bindNull(at: 2) }
             while try statement.step() {
                 let name = statement.string(at: 0)
-                let tally = Tally(frames: Int(statement.int64(at: 2)),
-                                  counts: Emotion.allCases.indices.map { Int(statement.int64(at: 3 + $0)) })
+                let tally = Tally(
+                    frames: Int(statement.int64(at: 2)),
+                    counts: Emotion.allCases.indices.map { Int(statement.int64(at: 3 + $0)) })
                 if sources.last?.source != name {
                     sources.append(SourceReport(source: name, buckets: [], total: Tally()))
                 }
@@ -128,8 +129,10 @@ public struct EmotionReport: Sendable, Equatable {
         for source in sources {
             var lines = ["source \(source.source)", line(timeHeading, "frames", "faces", names)]
             for bucket in source.buckets {
-                lines.append(line(Self.utcTime(bucket.start, bucketSeconds % 60 == 0 ? .minutes : .seconds),
-                                  String(bucket.tally.frames), String(bucket.tally.faces), shares(bucket.tally)))
+                lines.append(
+                    line(
+                        Self.utcTime(bucket.start, bucketSeconds % 60 == 0 ? .minutes : .seconds),
+                        String(bucket.tally.frames), String(bucket.tally.faces), shares(bucket.tally)))
             }
             lines.append(line("total", String(source.total.frames), String(source.total.faces), shares(source.total)))
             blocks.append(lines.joined(separator: "\n"))

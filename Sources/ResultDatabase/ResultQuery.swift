@@ -1,6 +1,6 @@
 import Foundation
-import TextFormats
 import SQLite
+import TextFormats
 
 /// `moodwire query`: one SQL statement on a results database, opened read-only.
 ///
@@ -46,10 +46,11 @@ public struct QueryResult: Sendable, Equatable {
             left + widths.map { String(repeating: "─", count: $0 + 2) }.joined(separator: middle) + right
         }
         func row(_ texts: [String], rightAligned: [Bool]) -> String {
-            "│" + texts.indices.map { column in
-                let padding = String(repeating: " ", count: widths[column] - texts[column].count)
-                return " " + (rightAligned[column] ? padding + texts[column] : texts[column] + padding) + " "
-            }.joined(separator: "│") + "│"
+            "│"
+                + texts.indices.map { column in
+                    let padding = String(repeating: " ", count: widths[column] - texts[column].count)
+                    return " " + (rightAligned[column] ? padding + texts[column] : texts[column] + padding) + " "
+                }.joined(separator: "│") + "│"
         }
         var lines = [line("┌", "┬", "┐"), row(header, rightAligned: header.map { _ in false }), line("├", "┼", "┤")]
         for (values, texts) in zip(rows, cells) {
@@ -66,13 +67,14 @@ public struct QueryResult: Sendable, Equatable {
     public func csv() -> String {
         var lines = [columns.map(CSVText.field).joined(separator: ",")]
         for values in rows {
-            lines.append(values.map { value in
-                switch value {
-                case .null: ""
-                case .text(let text) where text.isEmpty: "\"\""
-                default: CSVText.field(Self.plainText(value))
-                }
-            }.joined(separator: ","))
+            lines.append(
+                values.map { value in
+                    switch value {
+                    case .null: ""
+                    case .text(let text) where text.isEmpty: "\"\""
+                    default: CSVText.field(Self.plainText(value))
+                    }
+                }.joined(separator: ","))
         }
         return lines.joined(separator: "\r\n") + "\r\n"
     }

@@ -99,8 +99,9 @@ public enum ResultSchema {
     private static func configureAndCreate(_ database: Database, logger: Logger) throws(SQLiteError) -> Bool {
         let mode = try pragma("journal_mode = WAL", on: database)
         if mode != .text("wal") {
-            logger.warning("the results database is not in WAL mode; readers will block the recorder",
-                           metadata: ["path": "\(database.path)", "journal_mode": "\(mode)"])
+            logger.warning(
+                "the results database is not in WAL mode; readers will block the recorder",
+                metadata: ["path": "\(database.path)", "journal_mode": "\(mode)"])
         }
         try database.execute("PRAGMA synchronous = NORMAL")
         return try database.transaction { () throws(SQLiteError) -> Bool in

@@ -24,12 +24,14 @@ public final class ResultStore {
         }
         try ResultSchema.prepareForWriting(database, logger: logger)
         do {
-            insertFrame = try database.prepare("""
+            insertFrame = try database.prepare(
+                """
                 INSERT INTO frames (source, seq, captured_at, processed_at, width, height, face_count, detect_ms, classify_ms)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                 ON CONFLICT (source, seq) DO NOTHING
                 """)
-            insertFace = try database.prepare("""
+            insertFace = try database.prepare(
+                """
                 INSERT INTO faces (frame_id, face_index, x, y, w, h, emotion, confidence,
                                    angry, disgust, fear, happy, sad, surprise, neutral)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)

@@ -5,11 +5,14 @@ public enum AnalysisReport {
     /// `{"image", "width", "height", "faces": [{"box": {"x", "y", "w", "h"}, "emotion",
     /// "confidence", "probabilities": {"angry", ..., "neutral"}}]}` on one line.
     public static func json(image: String, width: Int, height: Int, faces: [FaceResult]) -> String {
-        let document = Document(image: image, width: width, height: height, faces: faces.map { face in
-            Face(box: Box(x: face.box.x, y: face.box.y, w: face.box.width, h: face.box.height),
-                 emotion: face.scores.top.rawValue, confidence: face.scores.confidence,
-                 probabilities: Dictionary(uniqueKeysWithValues: Emotion.allCases.map { ($0.rawValue, face.scores[$0]) }))
-        })
+        let document = Document(
+            image: image, width: width, height: height,
+            faces: faces.map { face in
+                Face(
+                    box: Box(x: face.box.x, y: face.box.y, w: face.box.width, h: face.box.height),
+                    emotion: face.scores.top.rawValue, confidence: face.scores.confidence,
+                    probabilities: Dictionary(uniqueKeysWithValues: Emotion.allCases.map { ($0.rawValue, face.scores[$0]) }))
+            })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try! encoder.encode(document), as: UTF8.self)
@@ -20,8 +23,9 @@ public enum AnalysisReport {
         var lines = ["\(image) (\(width)x\(height)): \(faces.count) face\(faces.count == 1 ? "" : "s")"]
         guard !faces.isEmpty else { return lines[0] }
         let labels = Emotion.allCases.map(\.rawValue)
-        lines.append("  " + pad("#", 3) + ["x", "y", "w", "h"].map { pad($0, 6) }.joined() + pad("emotion", 10)
-                     + labels.map { pad($0, 9) }.joined())
+        lines.append(
+            "  " + pad("#", 3) + ["x", "y", "w", "h"].map { pad($0, 6) }.joined() + pad("emotion", 10)
+                + labels.map { pad($0, 9) }.joined())
         for (index, face) in faces.enumerated() {
             let box = face.box
             var row = "  " + pad("\(index + 1)", 3) + [box.x, box.y, box.width, box.height].map { pad("\($0)", 6) }.joined()

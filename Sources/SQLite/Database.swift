@@ -35,10 +35,11 @@ public final class Database {
     let handle: OpaquePointer
 
     public init(path: String, configuration: Configuration = Configuration()) throws(SQLiteError) {
-        let accessFlags = switch configuration.access {
-        case .readWriteCreate: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-        case .readOnly: SQLITE_OPEN_READONLY
-        }
+        let accessFlags =
+            switch configuration.access {
+            case .readWriteCreate: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+            case .readOnly: SQLITE_OPEN_READONLY
+            }
         var connection: OpaquePointer?
         let result = sqlite3_open_v2(path, &connection, accessFlags | SQLITE_OPEN_NOMUTEX, nil)
         guard result == SQLITE_OK, let connection else {
@@ -84,8 +85,10 @@ public final class Database {
         }
         guard Self.holdsNoStatement(trailing, connection: handle) else {
             sqlite3_finalize(statement)
-            throw SQLiteError(code: SQLITE_MISUSE, message: "more than one SQL statement; the first is followed by: "
-                              + Self.excerpt(trailing), operation: "prepare", sql: sql)
+            throw SQLiteError(
+                code: SQLITE_MISUSE,
+                message: "more than one SQL statement; the first is followed by: "
+                    + Self.excerpt(trailing), operation: "prepare", sql: sql)
         }
         return Statement(handle: statement, database: self, sql: sql)
     }
@@ -101,7 +104,8 @@ public final class Database {
     /// The start of `sql` without surrounding whitespace, shortened for an error message.
     private static func excerpt(_ sql: String) -> String {
         guard let first = sql.firstIndex(where: { !$0.isWhitespace }),
-              let last = sql.lastIndex(where: { !$0.isWhitespace }) else { return "" }
+            let last = sql.lastIndex(where: { !$0.isWhitespace })
+        else { return "" }
         let text = sql[first...last]
         return text.count <= 80 ? String(text) : text.prefix(80) + "…"
     }

@@ -34,12 +34,14 @@ public struct StackConfiguration: Sendable {
     /// nil serves none.
     public var metricsBasePort: Int?
 
-    public init(sources: [String], databasePath: String = "moodwire.db", executableDirectory: String,
-                detectors: Int = 1, classifiers: Int = 1, basePort: Int = 5550, keepRunning: Bool = false,
-                logLevel: String = "warning", ingestArguments: [String] = [], detectorArguments: [String] = [],
-                classifierArguments: [String] = [], recorderArguments: [String] = [],
-                stopTimeout: Duration = .seconds(10), showProgress: Bool = false, collectLatencies: Bool = false,
-                expectedFrames: Int? = nil, webPort: Int? = nil, metricsBasePort: Int? = nil) {
+    public init(
+        sources: [String], databasePath: String = "moodwire.db", executableDirectory: String,
+        detectors: Int = 1, classifiers: Int = 1, basePort: Int = 5550, keepRunning: Bool = false,
+        logLevel: String = "warning", ingestArguments: [String] = [], detectorArguments: [String] = [],
+        classifierArguments: [String] = [], recorderArguments: [String] = [],
+        stopTimeout: Duration = .seconds(10), showProgress: Bool = false, collectLatencies: Bool = false,
+        expectedFrames: Int? = nil, webPort: Int? = nil, metricsBasePort: Int? = nil
+    ) {
         self.metricsBasePort = metricsBasePort
         self.sources = sources
         self.databasePath = databasePath

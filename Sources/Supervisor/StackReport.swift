@@ -1,5 +1,5 @@
-import Timing
 import Foundation
+import Timing
 
 /// The summary `moodwire up` prints when the stack stops.
 public struct StackReport {
@@ -17,14 +17,15 @@ public struct StackReport {
         var lines = [
             "Recorded \(summary.totalFrames) frames (\(summary.totalFaces) faces) from \(summary.frames.count) "
                 + "source\(summary.frames.count == 1 ? "" : "s") in " + String(format: "%.1f s (%.1f frames/s)", seconds, rate)
-                + " into \(databasePath)",
+                + " into \(databasePath)"
         ]
         if !summary.frames.isEmpty {
             let width = max(6, summary.frames.keys.map(\.count).max() ?? 0)
             lines.append("  " + "source".padding(toLength: width, withPad: " ", startingAt: 0) + "  frames   faces")
             for source in summary.frames.keys.sorted() {
-                lines.append("  " + source.padding(toLength: width, withPad: " ", startingAt: 0)
-                             + String(format: "  %6d  %6d", summary.frames[source] ?? 0, summary.faces[source] ?? 0))
+                lines.append(
+                    "  " + source.padding(toLength: width, withPad: " ", startingAt: 0)
+                        + String(format: "  %6d  %6d", summary.frames[source] ?? 0, summary.faces[source] ?? 0))
             }
         }
         if !summary.restarts.isEmpty {

@@ -1,8 +1,8 @@
 import Foundation
-import Processes
 import Logging
 import Messaging
 import PipelineProtocol
+import Processes
 import Timing
 
 /// `moodwire up`: starts broker, recorder, detectors, classifiers and the ingest as child
@@ -72,7 +72,7 @@ public final class StackSupervisor: @unchecked Sendable {
         }
         let services = [
             stage("broker", "broker", []),
-            stage("recorder", "recorder", ["--db", configuration.databasePath] + configuration.recorderArguments),
+            stage("recorder", "recorder", ["--db", configuration.databasePath] + configuration.recorderArguments)
         ]
         var workers: [Stage] = []
         for index in 1...max(1, configuration.detectors) {
@@ -84,14 +84,18 @@ public final class StackSupervisor: @unchecked Sendable {
         if let webPort = configuration.webPort {
             workers.append(stage("web", "web", ["--web-port", "\(webPort)", "--db", configuration.databasePath]))
         }
-        let ingest = configuration.sources.isEmpty ? nil
+        let ingest =
+            configuration.sources.isEmpty
+            ? nil
             : stage("ingest", "ingest", configuration.sources.flatMap { ["--source", $0] } + configuration.ingestArguments)
         guard let metricsBasePort = configuration.metricsBasePort else { return (services, workers, ingest) }
         let numbered = (services + workers + [ingest].compactMap { $0 }).enumerated().map { index, stage in
             Stage(name: stage.name, executable: stage.executable, arguments: stage.arguments + ["--metrics-port", "\(metricsBasePort + index)"])
         }
-        return (Array(numbered[..<services.count]), Array(numbered[services.count..<(services.count + workers.count)]),
-                ingest == nil ? nil : numbered.last)
+        return (
+            Array(numbered[..<services.count]), Array(numbered[services.count..<(services.count + workers.count)]),
+            ingest == nil ? nil : numbered.last
+        )
     }
 
     /// The stages' environment: this process's, without a metrics port (each stage gets its own
@@ -111,8 +115,9 @@ public final class StackSupervisor: @unchecked Sendable {
 
     private func start(_ stage: Stage) throws {
         do {
-            stage.process = try ChildProcess(executable: stage.executable, arguments: stage.arguments,
-                                             options: .init(environment: Self.childEnvironment, ownProcessGroup: true))
+            stage.process = try ChildProcess(
+                executable: stage.executable, arguments: stage.arguments,
+                options: .init(environment: Self.childEnvironment, ownProcessGroup: true))
         } catch {
             throw SupervisorError.cannotStart(executable: stage.executable, reason: error.reason)
         }
@@ -182,8 +187,12 @@ public final class StackSupervisor: @unchecked Sendable {
                 }
                 // A crash: restart after a back-off that doubles while the stage keeps dying young.
                 if clock.now - stage.startedAt > .seconds(30) { stage.backoff = .milliseconds(500) }
-                logger.warning("stage died; restarting", metadata: ["stage": "\(stage.name)", "status": "\(status)",
-                                                                    "in": "\(stage.backoff)"])
+                logger.warning(
+                    "stage died; restarting",
+                    metadata: [
+                        "stage": "\(stage.name)", "status": "\(status)",
+                        "in": "\(stage.backoff)"
+                    ])
                 stage.restartAt = clock.now + stage.backoff
                 stage.backoff = min(stage.backoff * 2, .seconds(8))
             }

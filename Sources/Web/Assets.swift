@@ -19,12 +19,13 @@ struct Assets {
 
     func file(_ name: String) throws -> File {
         let data = try Data(contentsOf: directory.appendingPathComponent(name))
-        let type = switch (name as NSString).pathExtension {
-        case "html": "text/html; charset=utf-8"
-        case "css": "text/css; charset=utf-8"
-        case "json": "application/json"
-        default: "application/octet-stream"
-        }
+        let type =
+            switch (name as NSString).pathExtension {
+            case "html": "text/html; charset=utf-8"
+            case "css": "text/css; charset=utf-8"
+            case "json": "application/json"
+            default: "application/octet-stream"
+            }
         return File(bytes: [UInt8](data), contentType: type)
     }
 }

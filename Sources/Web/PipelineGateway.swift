@@ -1,10 +1,10 @@
+import Foundation
+import Logging
 import Messaging
 import PipelineProtocol
 import Results
-import Timing
-import Foundation
-import Logging
 import Synchronization
+import Timing
 
 /// The web service's link to the pipeline, on one dedicated thread that owns its sockets: uploads
 /// go to the broker's frame queue like any ingest's frames, and the recorder's feed brings back
@@ -63,8 +63,9 @@ public final class PipelineGateway: Sendable {
     /// Sends `image` through the pipeline and waits for its results.
     public func analyze(image: [UInt8], width: Int, height: Int) async throws -> FrameResult {
         let seq = nextSeq.add(1, ordering: .relaxed).newValue
-        let header = FrameHeader(kind: .frame, flags: .acknowledged, source: configuration.uploadSource, seq: seq,
-                                 capturedAt: Int64(Date().timeIntervalSince1970 * 1_000_000), width: width, height: height)
+        let header = FrameHeader(
+            kind: .frame, flags: .acknowledged, source: configuration.uploadSource, seq: seq,
+            capturedAt: Int64(Date().timeIntervalSince1970 * 1_000_000), width: width, height: height)
         let parts = FrameMessage(header: header, image: image).parts
         return try await withCheckedThrowingContinuation { continuation in
             state.withLock { $0.waiting[seq] = Waiting(continuation: continuation, deadline: .now + configuration.uploadTimeout) }
@@ -157,8 +158,9 @@ public final class PipelineGateway: Sendable {
         let header = results.header
         let (waiting, viewers, result) = state.withLock { state in
             let hasPreview = state.previews[header.source]?.contains { $0.seq == header.seq } ?? false
-            let result = FrameResult(source: header.source, seq: header.seq, capturedAt: header.capturedAt,
-                                     width: header.width, height: header.height, faces: faces, hasPreview: hasPreview)
+            let result = FrameResult(
+                source: header.source, seq: header.seq, capturedAt: header.capturedAt,
+                width: header.width, height: header.height, faces: faces, hasPreview: hasPreview)
             state.latest[header.source] = result
             let waiting = header.source == configuration.uploadSource ? state.waiting.removeValue(forKey: header.seq) : nil
             return (waiting, Array(state.viewers.values), result)
@@ -188,8 +190,10 @@ public final class PipelineGateway: Sendable {
         }
         let seconds = Int64(configuration.uploadTimeout.inSeconds)
         for waiting in expired {
-            waiting.continuation.resume(throwing: APIError(.gatewayTimeout,
-                "no result within \(seconds) s: the pipeline (detector, classifier or recorder) is not running or is overloaded"))
+            waiting.continuation.resume(
+                throwing: APIError(
+                    .gatewayTimeout,
+                    "no result within \(seconds) s: the pipeline (detector, classifier or recorder) is not running or is overloaded"))
         }
     }
 }

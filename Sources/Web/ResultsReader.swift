@@ -30,9 +30,12 @@ struct ResultsReader: Sendable {
         guard let database = try open() else { return }
         do {
             let statement = try database.prepare(sql)
-            let values: [SQLiteValue] = [filter.source.map(SQLiteValue.text) ?? .null, filter.source.map(SQLiteValue.text) ?? .null,
-                                         filter.since.map(SQLiteValue.real) ?? .null, filter.since.map(SQLiteValue.real) ?? .null,
-                                         filter.until.map(SQLiteValue.real) ?? .null, filter.until.map(SQLiteValue.real) ?? .null] + extra
+            let values: [SQLiteValue] =
+                [
+                    filter.source.map(SQLiteValue.text) ?? .null, filter.source.map(SQLiteValue.text) ?? .null,
+                    filter.since.map(SQLiteValue.real) ?? .null, filter.since.map(SQLiteValue.real) ?? .null,
+                    filter.until.map(SQLiteValue.real) ?? .null, filter.until.map(SQLiteValue.real) ?? .null
+                ] + extra
             for (index, value) in values.enumerated() { try statement.bind(value, at: index + 1) }
             while try statement.step() { row(statement) }
         } catch {
@@ -53,10 +56,14 @@ struct ResultsReader: Sendable {
 
     func sources() throws(APIError) -> [SourceSummary] {
         var sources: [SourceSummary] = []
-        try run("SELECT source, count(*), sum(face_count), min(captured_at), max(captured_at) FROM frames WHERE "
-                + Self.filterClause + " GROUP BY source ORDER BY source", Filter()) { row in
-            sources.append(SourceSummary(source: row.string(at: 0), frames: Int(row.int64(at: 1)), faces: Int(row.int64(at: 2)),
-                                         first_captured_at: row.double(at: 3), last_captured_at: row.double(at: 4)))
+        try run(
+            "SELECT source, count(*), sum(face_count), min(captured_at), max(captured_at) FROM frames WHERE "
+                + Self.filterClause + " GROUP BY source ORDER BY source", Filter()
+        ) { row in
+            sources.append(
+                SourceSummary(
+                    source: row.string(at: 0), frames: Int(row.int64(at: 1)), faces: Int(row.int64(at: 2)),
+                    first_captured_at: row.double(at: 3), last_captured_at: row.double(at: 4)))
         }
         return sources
     }
@@ -78,14 +85,18 @@ struct ResultsReader: Sendable {
     func faces(_ filter: Filter, limit: Int, offset: Int) throws(APIError) -> [FaceRow] {
         var rows: [FaceRow] = []
         let columns = Emotion.allCases.map(\.rawValue).joined(separator: ", ")
-        try run("SELECT source, seq, captured_at, captured_time, face_index, x, y, w, h, emotion, confidence, \(columns) "
+        try run(
+            "SELECT source, seq, captured_at, captured_time, face_index, x, y, w, h, emotion, confidence, \(columns) "
                 + "FROM face_results WHERE " + Self.filterClause + " ORDER BY captured_at DESC, source, seq DESC, face_index LIMIT ?7 OFFSET ?8",
-                filter, extra: [.integer(Int64(limit)), .integer(Int64(offset))]) { row in
-            rows.append(FaceRow(source: row.string(at: 0), seq: row.int64(at: 1), captured_at: row.double(at: 2),
-                                captured_time: row.string(at: 3), face_index: Int(row.int64(at: 4)),
-                                box: .init(x: Int(row.int64(at: 5)), y: Int(row.int64(at: 6)), w: Int(row.int64(at: 7)), h: Int(row.int64(at: 8))),
-                                emotion: row.string(at: 9), confidence: row.double(at: 10),
-                                probabilities: Dictionary(uniqueKeysWithValues: Emotion.allCases.enumerated().map { ($1.rawValue, row.double(at: 11 + $0)) })))
+            filter, extra: [.integer(Int64(limit)), .integer(Int64(offset))]
+        ) { row in
+            rows.append(
+                FaceRow(
+                    source: row.string(at: 0), seq: row.int64(at: 1), captured_at: row.double(at: 2),
+                    captured_time: row.string(at: 3), face_index: Int(row.int64(at: 4)),
+                    box: .init(x: Int(row.int64(at: 5)), y: Int(row.int64(at: 6)), w: Int(row.int64(at: 7)), h: Int(row.int64(at: 8))),
+                    emotion: row.string(at: 9), confidence: row.double(at: 10),
+                    probabilities: Dictionary(uniqueKeysWithValues: Emotion.allCases.enumerated().map { ($1.rawValue, row.double(at: 11 + $0)) })))
         }
         return rows
     }
@@ -104,9 +115,11 @@ struct ResultsReader: Sendable {
     /// Faces per emotion in buckets of `bucketSeconds`, per source.
     func history(_ filter: Filter, bucketSeconds: Int) throws(APIError) -> [SourceHistory] {
         var sources: [SourceHistory] = []
-        try run("SELECT source, CAST(captured_at / ?7 AS INTEGER) * ?7 AS bucket, emotion, count(*) FROM face_results WHERE "
+        try run(
+            "SELECT source, CAST(captured_at / ?7 AS INTEGER) * ?7 AS bucket, emotion, count(*) FROM face_results WHERE "
                 + Self.filterClause + " GROUP BY source, bucket, emotion ORDER BY source, bucket",
-                filter, extra: [.integer(Int64(bucketSeconds))]) { row in
+            filter, extra: [.integer(Int64(bucketSeconds))]
+        ) { row in
             let source = row.string(at: 0), start = row.double(at: 1), emotion = row.string(at: 2), count = Int(row.int64(at: 3))
             if sources.last?.source != source { sources.append(SourceHistory(source: source, buckets: [])) }
             var buckets = sources[sources.count - 1].buckets

@@ -25,7 +25,9 @@ struct UploadDecoder {
         } else if type.hasPrefix("image/") || type.hasPrefix("application/octet-stream") || type.isEmpty {
             image = body
         } else {
-            throw APIError(.unsupportedMediaType, "content type \(contentType ?? "") is not accepted; send JSON {\"image\": base64}, multipart/form-data or image/jpeg or image/png")
+            throw APIError(
+                .unsupportedMediaType,
+                "content type \(contentType ?? "") is not accepted; send JSON {\"image\": base64}, multipart/form-data or image/jpeg or image/png")
         }
         guard !image.isEmpty else { throw APIError(.badRequest, "the image is empty") }
         do {

@@ -1,14 +1,16 @@
-import Results
 import Foundation
 import Hummingbird
 import Logging
+import Results
 
 /// The web service's routes: the pages, the upload API that goes through the pipeline, the live
 /// feed (Server-Sent Events), the read-only history and results API, the OpenAPI document and a
 /// health check.
 public enum WebApplication {
-    public static func make(configuration: WebConfiguration, gateway: PipelineGateway,
-                            logger: Logger) throws -> some ApplicationProtocol {
+    public static func make(
+        configuration: WebConfiguration, gateway: PipelineGateway,
+        logger: Logger
+    ) throws -> some ApplicationProtocol {
         let router = Router()
         // Requests by route, method and status, and their durations, for /metrics.
         router.add(middleware: MetricsMiddleware())
@@ -16,8 +18,10 @@ public enum WebApplication {
         let reader = ResultsReader(databasePath: configuration.databasePath)
         let uploads = UploadDecoder(maxPixels: configuration.maxPixels)
 
-        for (path, asset) in [("/", "index.html"), ("/live", "live.html"), ("/history", "history.html"),
-                              ("/app.css", "app.css"), ("/openapi.json", "openapi.json")] {
+        for (path, asset) in [
+            ("/", "index.html"), ("/live", "live.html"), ("/history", "history.html"),
+            ("/app.css", "app.css"), ("/openapi.json", "openapi.json")
+        ] {
             let page = try assets.file(asset)
             router.get(RouterPath(path)) { _, _ in Response.raw(page.bytes, contentType: page.contentType) }
         }
@@ -33,8 +37,9 @@ public enum WebApplication {
                 }
                 let upload = try uploads.decode(body: Array(buffer: body), contentType: request.headers[.contentType])
                 let result = try await gateway.analyze(image: upload.image, width: upload.width, height: upload.height)
-                let json = AnalysisReport.json(image: "\(result.source)/\(result.seq)", width: result.width,
-                                               height: result.height, faces: result.faces)
+                let json = AnalysisReport.json(
+                    image: "\(result.source)/\(result.seq)", width: result.width,
+                    height: result.height, faces: result.faces)
                 return Response.raw(Array(json.utf8), contentType: "application/json")
             } catch let error as APIError {
                 return error.response
@@ -50,9 +55,11 @@ public enum WebApplication {
             let body = ResponseBody { writer in
                 try await writer.write(ByteBuffer(string: ": moodwire live results\n\n"))
                 for await result in stream where source == nil || result.source == source {
-                    let json = AnalysisReport.json(image: "\(result.source)/\(result.seq)", width: result.width,
-                                                   height: result.height, faces: result.faces)
-                    let event = "data: {\"source\":\(Self.quoted(result.source)),\"seq\":\(result.seq),"
+                    let json = AnalysisReport.json(
+                        image: "\(result.source)/\(result.seq)", width: result.width,
+                        height: result.height, faces: result.faces)
+                    let event =
+                        "data: {\"source\":\(Self.quoted(result.source)),\"seq\":\(result.seq),"
                         + "\"captured_at\":\(Double(result.capturedAt) / 1e6),\"preview\":\(result.hasPreview),\"frame\":\(json)}\n\n"
                     try await writer.write(ByteBuffer(string: event))
                 }
@@ -84,8 +91,10 @@ public enum WebApplication {
                 let query = try ResultsQuery(request.uri.queryParameters)
                 let rows = try reader.faces(query.filter, limit: query.limit + 1, offset: query.offset)
                 let page = Array(rows.prefix(query.limit))
-                return Response.json(ResultsPage(results: page, limit: query.limit, offset: query.offset,
-                                                 next_offset: rows.count > query.limit ? query.offset + query.limit : nil))
+                return Response.json(
+                    ResultsPage(
+                        results: page, limit: query.limit, offset: query.offset,
+                        next_offset: rows.count > query.limit ? query.offset + query.limit : nil))
             } catch let error as APIError {
                 return error.response
             }
@@ -106,17 +115,21 @@ public enum WebApplication {
         router.get("/api/v1/history") { request, _ -> Response in
             do {
                 let query = try ResultsQuery(request.uri.queryParameters)
-                return Response.json(HistoryDocument(bucket_seconds: query.bucketSeconds,
-                                                     sources: try reader.history(query.filter, bucketSeconds: query.bucketSeconds)))
+                return Response.json(
+                    HistoryDocument(
+                        bucket_seconds: query.bucketSeconds,
+                        sources: try reader.history(query.filter, bucketSeconds: query.bucketSeconds)))
             } catch let error as APIError {
                 return error.response
             }
         }
 
-        return Application(router: router,
-                           configuration: .init(address: .hostname(configuration.host, port: configuration.port),
-                                                serverName: "moodwire"),
-                           logger: logger)
+        return Application(
+            router: router,
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: "moodwire"),
+            logger: logger)
     }
 
     static func quoted(_ text: String) -> String {

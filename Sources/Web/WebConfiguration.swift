@@ -18,9 +18,11 @@ public struct WebConfiguration: Sendable {
     /// The source id uploads are recorded under.
     public var uploadSource: String
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, databasePath: String = "moodwire.db",
-                endpoints: PipelineEndpoints = PipelineEndpoints(), maxBodyBytes: Int = 10 << 20,
-                maxPixels: Int = 50_000_000, uploadTimeout: Duration = .seconds(10), uploadSource: String = "upload") {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, databasePath: String = "moodwire.db",
+        endpoints: PipelineEndpoints = PipelineEndpoints(), maxBodyBytes: Int = 10 << 20,
+        maxPixels: Int = 50_000_000, uploadTimeout: Duration = .seconds(10), uploadSource: String = "upload"
+    ) {
         self.host = host
         self.port = port
         self.databasePath = databasePath

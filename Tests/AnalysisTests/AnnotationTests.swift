@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import Analysis
 @testable import Imaging
 @testable import Results
@@ -21,8 +22,8 @@ struct AnnotationTests {
         func pixel(_ x: Int, _ y: Int) -> [UInt8] { Array(drawn.pixels[((y * 200 + x) * 3)..<((y * 200 + x) * 3 + 3)]) }
         let blue: [UInt8] = [50, 110, 220]
         #expect(pixel(50, 100) == blue && pixel(129, 100) == blue && pixel(90, 129) == blue)
-        #expect(pixel(90, 100) == [30, 30, 30])       // inside the box
-        #expect(pixel(10, 10) == [30, 30, 30])        // far away
+        #expect(pixel(90, 100) == [30, 30, 30])  // inside the box
+        #expect(pixel(10, 10) == [30, 30, 30])  // far away
         // The label band sits above the box and holds white text.
         let band = (45..<60).flatMap { y in (50..<120).map { pixel($0, y) } }
         #expect(band.contains(blue) && band.contains([255, 255, 255]))

@@ -1,5 +1,6 @@
 import TestSupport
 import Testing
+
 @testable import FaceDetection
 @testable import Imaging
 
@@ -30,7 +31,7 @@ struct FaceCropTests {
     func pixels() throws {
         let image = Self.ramp(width: 50, height: 40)
         let crop = try #require(FaceCrop.crop(image, box: PixelRect(x: 5, y: 5, width: 20, height: 20), padValue: 77))
-        #expect(crop.width == 40 && crop.height == 40)   // 20 + 2 * 10
+        #expect(crop.width == 40 && crop.height == 40)  // 20 + 2 * 10
         // Crop origin is image (-5, -5): outside for the first five rows and columns.
         #expect(crop[0, 0] == 77 && crop[4, 10] == 77 && crop[10, 4] == 77)
         #expect(crop[5, 5] == image[0, 0])
@@ -40,11 +41,11 @@ struct FaceCropTests {
     @Test("The pad grey is the rounded mean of the last two rows")
     func padValue() {
         var pixels = [UInt8](repeating: 200, count: 4 * 3)
-        pixels[4..<12] = [10, 11, 10, 11, 10, 10, 10, 10]   // last two rows: mean 10.25
+        pixels[4..<12] = [10, 11, 10, 11, 10, 10, 10, 10]  // last two rows: mean 10.25
         #expect(FaceCrop.padValue(of: GrayImage(width: 4, height: 3, pixels: pixels)) == 10)
-        pixels[4..<12] = [10, 11, 11, 11, 10, 11, 11, 11]   // mean 10.75
+        pixels[4..<12] = [10, 11, 11, 11, 10, 11, 11, 11]  // mean 10.75
         #expect(FaceCrop.padValue(of: GrayImage(width: 4, height: 3, pixels: pixels)) == 11)
-        pixels[4..<12] = [10, 11, 10, 11, 10, 11, 10, 11]   // mean 10.5: ties go to even, as OpenCV's cvRound
+        pixels[4..<12] = [10, 11, 10, 11, 10, 11, 10, 11]  // mean 10.5: ties go to even, as OpenCV's cvRound
         #expect(FaceCrop.padValue(of: GrayImage(width: 4, height: 3, pixels: pixels)) == 10)
     }
 }

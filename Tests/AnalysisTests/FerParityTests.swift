@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import Analysis
 @testable import CommandLineSupport
 @testable import EmotionClassification
@@ -10,8 +11,11 @@ import Testing
 /// `PhotoAnalyzer` against the fer package (25.10.3, `FER(mtcnn=False, use_tflite=False)`, the
 /// float Keras model) on the shared photos. Tests/AnalysisTests/Fixtures/fer_faces.json comes from
 /// scripts/reference/make_fer_golden.py.
-@Suite("Analysis parity with the fer package", .enabled(if: AnalysisTestSupport.ready || runningInCI,
-                                                        "needs ../shared/data, the model and the cascade (scripts/fetch-models.sh)"))
+@Suite(
+    "Analysis parity with the fer package",
+    .enabled(
+        if: AnalysisTestSupport.ready || runningInCI,
+        "needs ../shared/data, the model and the cascade (scripts/fetch-models.sh)"))
 struct FerParityTests {
     struct Golden: Decodable {
         struct Detector: Decodable {
@@ -48,17 +52,20 @@ struct FerParityTests {
     @Test("Same boxes, same crops bit for bit, probabilities within 0.02 and the same top emotion")
     func parity() throws {
         let store = ModelStore.standard(environment: ProcessInfo.processInfo.environment)
-        let analyzer = PhotoAnalyzer(detector: FaceDetector(cascade: try HaarCascade(contentsOf: try store.locate(ModelStore.faceCascade))),
-                                     classifier: try EmotionClassifier(modelPath: try store.locate(ModelStore.emotionModel)))
-        let options = DetectionOptions(scaleFactor: golden.detector.scale_factor, minNeighbors: golden.detector.min_neighbors,
-                                       minSize: golden.detector.min_size)
+        let analyzer = PhotoAnalyzer(
+            detector: FaceDetector(cascade: try HaarCascade(contentsOf: try store.locate(ModelStore.faceCascade))),
+            classifier: try EmotionClassifier(modelPath: try store.locate(ModelStore.emotionModel)))
+        let options = DetectionOptions(
+            scaleFactor: golden.detector.scale_factor, minNeighbors: golden.detector.min_neighbors,
+            minSize: golden.detector.min_size)
         let decoder = JPEGDecoder()
         var compared = 0, agreeing = 0
         var worst: Float = 0
         for item in golden.images {
             let image = try decoder.decodeGray(contentsOf: sharedData.path + "/" + item.image, conversion: .rgbWeighted)
             let faces = analyzer.analyze(image, options: options)
-            let theirs = Dictionary(uniqueKeysWithValues: item.faces.map { (PixelRect(x: $0.box[0], y: $0.box[1], width: $0.box[2], height: $0.box[3]), $0) })
+            let theirs = Dictionary(
+                uniqueKeysWithValues: item.faces.map { (PixelRect(x: $0.box[0], y: $0.box[1], width: $0.box[2], height: $0.box[3]), $0) })
             #expect(Set(faces.map(\.box)) == Set(theirs.keys), "\(item.image)")
             let pad = FaceCrop.padValue(of: image)
             for face in faces {

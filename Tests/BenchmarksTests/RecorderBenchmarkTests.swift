@@ -1,7 +1,7 @@
-import Foundation
-import Logging
 import Benchmarks
 import CommandLineSupport
+import Foundation
+import Logging
 import ResultDatabase
 import SQLite
 import TestSupport
@@ -18,8 +18,10 @@ import Testing
     private func runReference(database: String, frames: Int, facesPerFrame: Int, batch: Int, runs: Int) throws -> RecorderBenchmark.Measurement {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [Self.referenceScript, "--db", database, "--frames", String(frames),
-                             "--faces-per-frame", String(facesPerFrame), "--batch", String(batch), "--runs", String(runs)]
+        process.arguments = [
+            Self.referenceScript, "--db", database, "--frames", String(frames),
+            "--faces-per-frame", String(facesPerFrame), "--batch", String(batch), "--runs", String(runs)
+        ]
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -42,8 +44,9 @@ import Testing
         let measurement = try RecorderBenchmark.run(path: path, frames: 250, facesPerFrame: 3, batch: 40, runs: 3)
         #expect(measurement.medianSeconds > 0)
         #expect(abs(measurement.faceRowsPerSecond - 750 / measurement.medianSeconds) < 1e-6 * measurement.faceRowsPerSecond)
-        #expect(try rows(path, "SELECT count(*), sum(face_count), (SELECT count(*) FROM faces) FROM frames")
-            == [[.integer(250), .integer(750), .integer(750)]], "the last run's rows stay")
+        #expect(
+            try rows(path, "SELECT count(*), sum(face_count), (SELECT count(*) FROM faces) FROM frames")
+                == [[.integer(250), .integer(750), .integer(750)]], "the last run's rows stay")
     }
 
     /// The comparison is fair only if the script writes the same rows into the same schema.
@@ -54,9 +57,11 @@ import Testing
         _ = try RecorderBenchmark.run(path: ours, frames: 60, facesPerFrame: 4, batch: 25, runs: 1)
         let reference = try runReference(database: theirs, frames: 60, facesPerFrame: 4, batch: 25, runs: 1)
         #expect(reference.faceRowsPerSecond > 0)
-        for sql in ["SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name", "PRAGMA user_version", "PRAGMA journal_mode",
-                    "SELECT source, seq, captured_at, width, height, face_count, detect_ms, classify_ms FROM frames ORDER BY seq",
-                    "SELECT seq, face_index, x, y, w, h, emotion FROM face_results ORDER BY seq, face_index"] {
+        for sql in [
+            "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name", "PRAGMA user_version", "PRAGMA journal_mode",
+            "SELECT source, seq, captured_at, width, height, face_count, detect_ms, classify_ms FROM frames ORDER BY seq",
+            "SELECT seq, face_index, x, y, w, h, emotion FROM face_results ORDER BY seq, face_index"
+        ] {
             #expect(try rows(ours, sql) == rows(theirs, sql), "\(sql)")
         }
         #expect(try rows(ours, "SELECT count(*) FROM faces") == [[.integer(240)]])

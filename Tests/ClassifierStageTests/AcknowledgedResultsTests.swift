@@ -1,18 +1,20 @@
 import Foundation
+import TestSupport
+import Testing
+
 @testable import ClassifierStage
 @testable import EmotionClassification
 @testable import Imaging
 @testable import Messaging
 @testable import PipelineProtocol
 @testable import Timing
-import TestSupport
-import Testing
 
 /// The classifier against a stand-in broker and recorder on real ZeroMQ sockets: results are
 /// re-sent until the recorder acknowledges them, also to a recorder that lost its queue and came
 /// back, and never after their acknowledgement.
-@Suite("Acknowledged results", .serialized,
-       .enabled(if: InstalledModels.emotionModel != nil || runningInCI, "needs the model (scripts/fetch-models.sh)"))
+@Suite(
+    "Acknowledged results", .serialized,
+    .enabled(if: InstalledModels.emotionModel != nil || runningInCI, "needs the model (scripts/fetch-models.sh)"))
 struct AcknowledgedResultsTests {
     @Test func resultsAreResentUntilTheRecorderAcknowledgesThem() throws {
         let endpoints = PipelineEndpoints(basePort: 40_000 + Int(ProcessInfo.processInfo.processIdentifier % 2000) * 10)
@@ -25,8 +27,9 @@ struct AcknowledgedResultsTests {
         try acks.bind(endpoints.bind(.acks))
 
         let classifier = try EmotionClassifier(modelPath: try #require(InstalledModels.emotionModel), maxBatch: 8)
-        let configuration = ClassifierServiceConfiguration(endpoints: endpoints, resendAfter: .milliseconds(300),
-                                                           drainTimeout: .milliseconds(500))
+        let configuration = ClassifierServiceConfiguration(
+            endpoints: endpoints, resendAfter: .milliseconds(300),
+            drainTimeout: .milliseconds(500))
         // Built on its thread, as the service does: its sockets belong to that thread.
         let handover = Handover(classifier)
         let stop = StopSignal()
@@ -47,8 +50,10 @@ struct AcknowledgedResultsTests {
         let crop = [UInt8](repeating: 128, count: WireProtocol.cropBytes)
         for seq in UInt64(0)..<3 {
             let header = FrameHeader(kind: .faces, flags: .acknowledged, source: "cam", seq: seq, capturedAt: 1, width: 64, height: 64)
-            #expect(try faces.send(FacesMessage(header: header, boxes: [PixelRect(x: 0, y: 0, width: 64, height: 64)], crops: crop).parts,
-                                   timeoutMilliseconds: 5000))
+            #expect(
+                try faces.send(
+                    FacesMessage(header: header, boxes: [PixelRect(x: 0, y: 0, width: 64, height: 64)], crops: crop).parts,
+                    timeoutMilliseconds: 5000))
         }
         let first = try receiveResults(recorder!, count: 3, within: .seconds(10))
         #expect(first.map(\.header.seq).sorted() == [0, 1, 2])
@@ -71,7 +76,7 @@ struct AcknowledgedResultsTests {
         let last = try #require(again.first)
         #expect(try acks.send(AckMessage(results: last).parts, timeoutMilliseconds: 1000))
         Thread.sleep(forTimeInterval: 0.2)
-        while try recorder!.receive(timeoutMilliseconds: 0) != nil {}   // re-sends already on their way
+        while try recorder!.receive(timeoutMilliseconds: 0) != nil {}  // re-sends already on their way
         #expect(try recorder!.receive(timeoutMilliseconds: 1000) == nil, "an acknowledged result was sent again")
     }
 

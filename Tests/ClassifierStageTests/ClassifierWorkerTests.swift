@@ -1,14 +1,17 @@
 import Foundation
+import TestSupport
+import Testing
+
 @testable import ClassifierStage
 @testable import EmotionClassification
 @testable import Imaging
 @testable import PipelineProtocol
-import TestSupport
-import Testing
 
-@Suite("Classifier worker",
-       .enabled(if: (InstalledModels.emotionModel != nil && FileManager.default.fileExists(atPath: sharedDataPath("fer2013/publictest"))) || runningInCI,
-                "needs the model (scripts/fetch-models.sh) and ../shared/data"))
+@Suite(
+    "Classifier worker",
+    .enabled(
+        if: (InstalledModels.emotionModel != nil && FileManager.default.fileExists(atPath: sharedDataPath("fer2013/publictest"))) || runningInCI,
+        "needs the model (scripts/fetch-models.sh) and ../shared/data"))
 struct ClassifierWorkerTests {
     /// Four real 48x48 FER faces resized to the 64x64 crops the detector sends.
     func crops(_ count: Int) throws -> [GrayImage] {

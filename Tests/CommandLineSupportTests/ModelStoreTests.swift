@@ -1,5 +1,5 @@
-import Foundation
 import CommandLineSupport
+import Foundation
 import TestSupport
 import Testing
 
@@ -8,7 +8,7 @@ import Testing
 
     @Test func explicitFolderFirstThenXDGThenSystem() {
         let store = ModelStore.standard(environment: [
-            "MOODWIRE_MODELS": "/opt/models", "XDG_DATA_HOME": "/data/xdg", "HOME": "/home/ada",
+            "MOODWIRE_MODELS": "/opt/models", "XDG_DATA_HOME": "/data/xdg", "HOME": "/home/ada"
         ])
         #expect(store.directories == ["/opt/models", "/data/xdg/moodwire/models", system])
     }
@@ -47,8 +47,9 @@ import Testing
 
         // Through the standard order: $MOODWIRE_MODELS wins over XDG_DATA_HOME.
         let xdg = root.appendingPathComponent("xdg")
-        try FileManager.default.createDirectory(at: xdg.appendingPathComponent("moodwire/models"),
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: xdg.appendingPathComponent("moodwire/models"),
+            withIntermediateDirectories: true)
         try Data("xdg".utf8).write(to: xdg.appendingPathComponent("moodwire/models/" + file))
         let explicit = ModelStore.standard(environment: ["MOODWIRE_MODELS": folders[2].path, "XDG_DATA_HOME": xdg.path])
         #expect(try explicit.locate(file) == folders[2].path + "/" + file)

@@ -1,7 +1,8 @@
 import Foundation
-@testable import CommandLineSupport
 import TestSupport
 import Testing
+
+@testable import CommandLineSupport
 
 @Suite struct ProgressBarTests {
     /// The text between the brackets.
@@ -46,8 +47,8 @@ import Testing
 
     @Test func rateTimeLeftAndNote() {
         let line = ProgressBar.line(label: "bench", done: 30, total: 90, elapsed: .seconds(3), note: "2 failed")
-        #expect(line.contains("10/s"), "\(line)")     // 30 images in 3 s
-        #expect(line.contains("ETA 6s"), "\(line)")   // 60 left at 10/s
+        #expect(line.contains("10/s"), "\(line)")  // 30 images in 3 s
+        #expect(line.contains("ETA 6s"), "\(line)")  // 60 left at 10/s
         #expect(line.hasSuffix(" 2 failed"))
         let noNote = ProgressBar.line(label: "bench", done: 30, total: 90, elapsed: .seconds(3), note: "")
         #expect(!noNote.hasSuffix(" "))

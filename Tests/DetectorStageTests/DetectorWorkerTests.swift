@@ -1,22 +1,27 @@
 import Foundation
 import Logging
+import TestSupport
+import Testing
+
 @testable import DetectorStage
 @testable import FaceDetection
 @testable import Imaging
 @testable import PipelineProtocol
-import TestSupport
-import Testing
 
-@Suite("Detector worker", .enabled(if: (InstalledModels.faceCascade != nil && FileManager.default.fileExists(atPath: sharedDataPath("faces"))) || runningInCI,
-                                   "needs ../shared/data/faces and the cascade (scripts/fetch-models.sh)"))
+@Suite(
+    "Detector worker",
+    .enabled(
+        if: (InstalledModels.faceCascade != nil && FileManager.default.fileExists(atPath: sharedDataPath("faces"))) || runningInCI,
+        "needs ../shared/data/faces and the cascade (scripts/fetch-models.sh)"))
 struct DetectorWorkerTests {
     @Test func framesGiveTheDetectorsBoxesAndFersCropsAt64() throws {
         let detector = FaceDetector(cascade: try HaarCascade(contentsOf: try #require(InstalledModels.faceCascade)))
         let worker = DetectorWorker(detector: detector, logger: Logger(label: "test"))
         let path = sharedData.path + "/faces/2008_002470.jpg"
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        let frame = FrameMessage(header: FrameHeader(kind: .frame, flags: .acknowledged, source: "t", seq: 3, capturedAt: 9),
-                                 image: [UInt8](bytes))
+        let frame = FrameMessage(
+            header: FrameHeader(kind: .frame, flags: .acknowledged, source: "t", seq: 3, capturedAt: 9),
+            image: [UInt8](bytes))
         let faces = worker.faces(in: frame)
 
         let image = try ImageDecoder().decodeGray(contentsOf: path, conversion: .rgbWeighted)
@@ -35,8 +40,9 @@ struct DetectorWorkerTests {
     @Test func anUndecodableFrameYieldsNoFacesAndTheFlag() throws {
         let detector = FaceDetector(cascade: try HaarCascade(contentsOf: try #require(InstalledModels.faceCascade)))
         let worker = DetectorWorker(detector: detector, logger: Logger(label: "test"))
-        let frame = FrameMessage(header: FrameHeader(kind: .frame, flags: .acknowledged, source: "t", seq: 1, capturedAt: 9),
-                                 image: [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3])
+        let frame = FrameMessage(
+            header: FrameHeader(kind: .frame, flags: .acknowledged, source: "t", seq: 1, capturedAt: 9),
+            image: [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3])
         let faces = worker.faces(in: frame)
         #expect(faces.boxes.isEmpty)
         #expect(faces.header.flags == [.acknowledged, .undecodable])

@@ -1,17 +1,21 @@
 import Evaluation
-import Results
 import Foundation
+import Results
 import TestSupport
 import Testing
+
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 
 @Suite struct ConfusionHeatmapTests {
     /// A matrix whose 49 counts are all different, so a count in the wrong cell shows.
-    private let matrix = ConfusionMatrix(counts: (0..<7).map { row in (0..<7).map { column in
-        row == column ? 100 + 10 * row : 7 * row + column
-    } })
+    private let matrix = ConfusionMatrix(
+        counts: (0..<7).map { row in
+            (0..<7).map { column in
+                row == column ? 100 + 10 * row : 7 * row + column
+            }
+        })
 
     @Test func isWellFormedSVG() throws {
         let svg = try SVGDocument(ConfusionHeatmap.svg(matrix, title: "FER2013 PublicTest"))
@@ -34,8 +38,9 @@ import FoundationXML
                 guard let x = text.x, let y = text.y, let width = cell.width, let height = cell.height else { return false }
                 return x > cell.x! && x < cell.x! + width && y > cell.y! && y < cell.y! + height
             }
-            #expect(inside.map(\.content) == ["\(matrix.counts[row][column])"],
-                    "cell (\(Emotion(index: row)!), \(Emotion(index: column)!))")
+            #expect(
+                inside.map(\.content) == ["\(matrix.counts[row][column])"],
+                "cell (\(Emotion(index: row)!), \(Emotion(index: column)!))")
         }
     }
 
@@ -76,7 +81,10 @@ private final class SVGDocument: NSObject, XMLParserDelegate {
     final class Text {
         let x: Double?, y: Double?
         var content = ""
-        init(x: Double?, y: Double?) { self.x = x; self.y = y }
+        init(x: Double?, y: Double?) {
+            self.x = x
+            self.y = y
+        }
     }
 
     struct Rect {
@@ -109,14 +117,18 @@ private final class SVGDocument: NSObject, XMLParserDelegate {
         var description: String { message }
     }
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         if root == nil { root = name }
         switch name {
         case "rect":
-            rects.append(Rect(x: attributes["x"].flatMap(Double.init), y: attributes["y"].flatMap(Double.init),
-                              width: attributes["width"].flatMap(Double.init),
-                              height: attributes["height"].flatMap(Double.init), fill: attributes["fill"]))
+            rects.append(
+                Rect(
+                    x: attributes["x"].flatMap(Double.init), y: attributes["y"].flatMap(Double.init),
+                    width: attributes["width"].flatMap(Double.init),
+                    height: attributes["height"].flatMap(Double.init), fill: attributes["fill"]))
         case "text":
             openText = Text(x: attributes["x"].flatMap(Double.init), y: attributes["y"].flatMap(Double.init))
         default:

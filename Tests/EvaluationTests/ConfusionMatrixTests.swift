@@ -34,15 +34,19 @@ import Testing
         #expect(abs(matrix.accuracy - reference.accuracy) < tolerance)
         for emotion in Emotion.allCases {
             #expect(matrix.support(emotion) == reference.support(emotion), "support of \(emotion)")
-            #expect(abs(matrix.precision(emotion) - reference.precision(emotion)) < tolerance,
-                    "precision of \(emotion): \(matrix.precision(emotion)) vs \(reference.precision(emotion))")
-            #expect(abs(matrix.recall(emotion) - reference.recall(emotion)) < tolerance,
-                    "recall of \(emotion): \(matrix.recall(emotion)) vs \(reference.recall(emotion))")
-            #expect(abs(matrix.f1(emotion) - reference.f1(emotion)) < tolerance,
-                    "F1 of \(emotion): \(matrix.f1(emotion)) vs \(reference.f1(emotion))")
+            #expect(
+                abs(matrix.precision(emotion) - reference.precision(emotion)) < tolerance,
+                "precision of \(emotion): \(matrix.precision(emotion)) vs \(reference.precision(emotion))")
+            #expect(
+                abs(matrix.recall(emotion) - reference.recall(emotion)) < tolerance,
+                "recall of \(emotion): \(matrix.recall(emotion)) vs \(reference.recall(emotion))")
+            #expect(
+                abs(matrix.f1(emotion) - reference.f1(emotion)) < tolerance,
+                "F1 of \(emotion): \(matrix.f1(emotion)) vs \(reference.f1(emotion))")
         }
-        #expect(abs(matrix.macroF1 - reference.macroF1) < tolerance,
-                "macro-F1 \(matrix.macroF1) vs \(reference.macroF1)")
+        #expect(
+            abs(matrix.macroF1 - reference.macroF1) < tolerance,
+            "macro-F1 \(matrix.macroF1) vs \(reference.macroF1)")
     }
 
     /// The corner cases the hand-made pairs were built for.

@@ -1,7 +1,7 @@
-import TestSupport
-import Testing
 import Evaluation
 import Imaging
+import TestSupport
+import Testing
 
 @Suite("Detection quality against annotations")
 struct DetectionQualityTests {
@@ -11,12 +11,15 @@ struct DetectionQualityTests {
         let b = PixelRect(x: 100, y: 0, width: 10, height: 10)
         let ignored = PixelRect(x: 200, y: 0, width: 10, height: 10)
         var quality = DetectionQuality()
-        quality.add(detections: [PixelRect(x: 1, y: 0, width: 10, height: 10),   // hits a (IoU 0.82)
-                                 PixelRect(x: 0, y: 1, width: 10, height: 10),   // second on a: a false alarm
-                                 PixelRect(x: 205, y: 0, width: 10, height: 10), // on the ignored face (IoU 0.33: no match) -> false alarm
-                                 PixelRect(x: 201, y: 0, width: 10, height: 10), // on the ignored face: no penalty
-                                 PixelRect(x: 500, y: 500, width: 10, height: 10)],
-                    annotations: [(a, false), (b, false), (ignored, true)])
+        quality.add(
+            detections: [
+                PixelRect(x: 1, y: 0, width: 10, height: 10),  // hits a (IoU 0.82)
+                PixelRect(x: 0, y: 1, width: 10, height: 10),  // second on a: a false alarm
+                PixelRect(x: 205, y: 0, width: 10, height: 10),  // on the ignored face (IoU 0.33: no match) -> false alarm
+                PixelRect(x: 201, y: 0, width: 10, height: 10),  // on the ignored face: no penalty
+                PixelRect(x: 500, y: 500, width: 10, height: 10)
+            ],
+            annotations: [(a, false), (b, false), (ignored, true)])
         #expect(quality.faces == 2)
         #expect(quality.found == 1)
         #expect(quality.falseAlarms == 3)

@@ -1,8 +1,9 @@
 import Foundation
-@testable import Evaluation
-@testable import Results
 import TestSupport
 import Testing
+
+@testable import Evaluation
+@testable import Results
 
 // `EvaluationResult` and its `Failure` have no public initialisers; only an evaluation makes them.
 
@@ -16,7 +17,7 @@ import Testing
             root: "/data/fer/val", flipAveraged: flipAveraged, matrix: matrix,
             failures: [
                 .init(path: "/data/fer/val/sad/broken.jpg", reason: "/data/fer/val/sad/broken.jpg: corrupt"),
-                .init(path: "/data/fer/val/fear/notes.jpg", reason: "/data/fer/val/fear/notes.jpg: not a JPEG image"),
+                .init(path: "/data/fer/val/fear/notes.jpg", reason: "/data/fer/val/fear/notes.jpg: not a JPEG image")
             ])
     }
 
@@ -30,8 +31,11 @@ import Testing
         let matrix = result.matrix
         let json = try parse(EvaluationReport.json(result))
 
-        #expect(Set(json.keys) == ["count", "accuracy", "macro_f1", "labels", "per_class", "confusion",
-                                   "flip_average", "failed"])
+        #expect(
+            Set(json.keys) == [
+                "count", "accuracy", "macro_f1", "labels", "per_class", "confusion",
+                "flip_average", "failed"
+            ])
         #expect(json["count"] as? Int == handMadePairs.count)
         let accuracy = try #require(json["accuracy"] as? Double)
         let macroF1 = try #require(json["macro_f1"] as? Double)

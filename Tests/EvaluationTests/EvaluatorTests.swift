@@ -1,8 +1,8 @@
 import EmotionClassification
 import Evaluation
+import Foundation
 import Imaging
 import Results
-import Foundation
 import TestSupport
 import Testing
 
@@ -78,8 +78,9 @@ import Testing
         for failure in result.failures {
             #expect(failure.reason.hasPrefix(failure.path + ": "), "\(failure.reason)")
         }
-        #expect(result.failures.first { $0.path == fixture.notJPEG }?.reason
-            == ImageError.unsupportedFormat(source: fixture.notJPEG).description)
+        #expect(
+            result.failures.first { $0.path == fixture.notJPEG }?.reason
+                == ImageError.unsupportedFormat(source: fixture.notJPEG).description)
         #expect(result.failures.first { $0.path == fixture.corrupt }?.reason.contains("corrupt") == true)
 
         // Only the readable images are counted, each under its own label.

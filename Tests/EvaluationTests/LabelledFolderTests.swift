@@ -1,6 +1,6 @@
 import Evaluation
-import Results
 import Foundation
+import Results
 import TestSupport
 import Testing
 
@@ -49,7 +49,7 @@ import Testing
             .angry: ["b.jpg", "a.jpg", "C.jpg", "a10.jpg", "a2.jpg"],
             .sad: ["x.jpg"],
             .fear: ["f.jpg"],
-            .happy: ["h3.jpg", "h1.jpg", "h2.jpg"],
+            .happy: ["h3.jpg", "h1.jpg", "h2.jpg"]
         ]
         for (emotion, files) in layout {
             for file in files { try writeFile("\(emotion.rawValue)/\(file)", in: root) }

@@ -1,15 +1,18 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import FaceDetection
 @testable import Imaging
 
 /// Moodwire's detector against OpenCV 4's `detectMultiScale` on the shared photos and on frames
 /// of FER faces pasted on plain backgrounds. The boxes come from
 /// scripts/reference/make_detector_golden.py (Tests/DetectorTests/Fixtures/opencv_faces.json).
-@Suite("Haar detector parity with OpenCV",
-       .enabled(if: DetectorTestSupport.ready || runningInCI,
-                "needs ../shared/data and the cascade (scripts/fetch-models.sh)"))
+@Suite(
+    "Haar detector parity with OpenCV",
+    .enabled(
+        if: DetectorTestSupport.ready || runningInCI,
+        "needs ../shared/data and the cascade (scripts/fetch-models.sh)"))
 struct DetectorParityTests {
     struct Golden: Decodable {
         struct Paste: Decodable {
@@ -70,7 +73,8 @@ struct DetectorParityTests {
         let decoder = JPEGDecoder()
         var openCVBoxes = 0, matchedOpenCV = 0, ourBoxes = 0, unmatchedOurs = 0, exactCases = 0, exactRaw = 0
         for item in golden.cases {
-            let image = try item.image.map { try decoder.decodeGray(contentsOf: sharedData.path + "/" + $0) }
+            let image =
+                try item.image.map { try decoder.decodeGray(contentsOf: sharedData.path + "/" + $0) }
                 ?? Self.frame(try #require(item.synthetic), decoder: decoder)
             #expect(image.width == item.width && image.height == item.height)
             let options = DetectionOptions(scaleFactor: item.scale_factor, minNeighbors: item.min_neighbors, minSize: item.min_size)
@@ -83,7 +87,9 @@ struct DetectorParityTests {
             if Set(ours) == Set(theirs) { exactCases += 1 }
             if detector.candidates(image, options: options).count == item.raw_count { exactRaw += 1 }
         }
-        print("detector parity: \(matchedOpenCV)/\(openCVBoxes) OpenCV boxes matched, \(unmatchedOurs)/\(ourBoxes) extra, \(exactCases)/\(golden.cases.count) cases identical, \(exactRaw) with the same raw candidate count")
+        print(
+            "detector parity: \(matchedOpenCV)/\(openCVBoxes) OpenCV boxes matched, \(unmatchedOurs)/\(ourBoxes) extra, \(exactCases)/\(golden.cases.count) cases identical, \(exactRaw) with the same raw candidate count"
+        )
         #expect(openCVBoxes > 0)
         #expect(Double(matchedOpenCV) >= 0.95 * Double(openCVBoxes))
         #expect(Double(unmatchedOurs) <= 0.05 * Double(ourBoxes))

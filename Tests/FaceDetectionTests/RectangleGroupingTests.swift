@@ -1,14 +1,17 @@
-@testable import FaceDetection
 import TestSupport
 import Testing
+
+@testable import FaceDetection
 @testable import Imaging
 
 @Suite("Grouping raw detections as OpenCV's groupRectangles")
 struct RectangleGroupingTests {
     @Test("Similar rectangles merge into their rounded mean; groups need more than minNeighbors members")
     func averaging() {
-        let cluster = [PixelRect(x: 100, y: 100, width: 50, height: 50), PixelRect(x: 103, y: 101, width: 52, height: 52),
-                       PixelRect(x: 98, y: 99, width: 49, height: 49)]
+        let cluster = [
+            PixelRect(x: 100, y: 100, width: 50, height: 50), PixelRect(x: 103, y: 101, width: 52, height: 52),
+            PixelRect(x: 98, y: 99, width: 49, height: 49)
+        ]
         let lonely = PixelRect(x: 300, y: 300, width: 40, height: 40)
         #expect(RectangleGrouping.group(cluster + [lonely], threshold: 2) == [PixelRect(x: 100, y: 100, width: 50, height: 50)])
         #expect(RectangleGrouping.group(cluster + [lonely], threshold: 3).isEmpty)

@@ -30,8 +30,9 @@ import Testing
                 }
                 source = cropped
             }
-            #expect(source.width == entry.sourceWidth && source.height == entry.sourceHeight,
-                    "\(name): source \(source.width)x\(source.height), OpenCV's \(entry.sourceWidth)x\(entry.sourceHeight)")
+            #expect(
+                source.width == entry.sourceWidth && source.height == entry.sourceHeight,
+                "\(name): source \(source.width)x\(source.height), OpenCV's \(entry.sourceWidth)x\(entry.sourceHeight)")
 
             guard let expected = Data(base64Encoded: entry.pixels).map(Array.init) else {
                 Issue.record("\(name): pixels are not valid base64")
@@ -49,7 +50,9 @@ import Testing
                 largest = max(largest, abs(Int(resized.pixels[i]) - Int(expected[i])))
                 if first == nil { first = (i % entry.width, i / entry.width, resized.pixels[i], expected[i]) }
             }
-            #expect(differing == 0, """
+            #expect(
+                differing == 0,
+                """
                 \(name): \(differing) of \(expected.count) pixels differ from OpenCV (largest difference \(largest)\
                 \(first.map { "; first at (\($0.x), \($0.y)): \($0.ours) vs \($0.opencv)" } ?? ""))
                 """)

@@ -5,8 +5,9 @@ import Testing
 @Suite struct GrayImageTests {
     /// A width x height image whose pixel at (x, y) is 10 * y + x (distinct for width <= 10).
     private func numbered(width: Int, height: Int) -> GrayImage {
-        GrayImage(width: width, height: height,
-                  pixels: (0..<(width * height)).map { UInt8(10 * ($0 / width) + $0 % width) })
+        GrayImage(
+            width: width, height: height,
+            pixels: (0..<(width * height)).map { UInt8(10 * ($0 / width) + $0 % width) })
     }
 
     @Test func subscriptReadsRowMajor() {
@@ -49,7 +50,7 @@ import Testing
         (PixelRect(x: -2, y: -1, width: 4, height: 3), PixelRect(x: 0, y: 0, width: 2, height: 2)),
         (PixelRect(x: 4, y: 3, width: 5, height: 5), PixelRect(x: 4, y: 3, width: 2, height: 2)),
         (PixelRect(x: -1, y: 1, width: 100, height: 1), PixelRect(x: 0, y: 1, width: 6, height: 1)),
-        (PixelRect(x: 5, y: -10, width: 1, height: 12), PixelRect(x: 5, y: 0, width: 1, height: 2)),
+        (PixelRect(x: 5, y: -10, width: 1, height: 12), PixelRect(x: 5, y: 0, width: 1, height: 2))
     ])
     func cropClipsAtBorders(rect: PixelRect, visible: PixelRect) throws {
         let image = numbered(width: 6, height: 5)
@@ -63,13 +64,13 @@ import Testing
     }
 
     @Test(arguments: [
-        PixelRect(x: 6, y: 0, width: 3, height: 3),     // right of the image
-        PixelRect(x: 0, y: 5, width: 3, height: 3),     // below
-        PixelRect(x: -4, y: 0, width: 4, height: 3),    // ends exactly at the left edge
-        PixelRect(x: 0, y: -3, width: 3, height: 3),    // ends exactly at the top edge
+        PixelRect(x: 6, y: 0, width: 3, height: 3),  // right of the image
+        PixelRect(x: 0, y: 5, width: 3, height: 3),  // below
+        PixelRect(x: -4, y: 0, width: 4, height: 3),  // ends exactly at the left edge
+        PixelRect(x: 0, y: -3, width: 3, height: 3),  // ends exactly at the top edge
         PixelRect(x: 100, y: 100, width: 10, height: 10),
-        PixelRect(x: 1, y: 1, width: 0, height: 2),     // empty
-        PixelRect(x: 1, y: 1, width: 2, height: -1),    // negative size
+        PixelRect(x: 1, y: 1, width: 0, height: 2),  // empty
+        PixelRect(x: 1, y: 1, width: 2, height: -1)  // negative size
     ])
     func cropOutsideIsNil(rect: PixelRect) {
         #expect(numbered(width: 6, height: 5).cropped(to: rect) == nil)

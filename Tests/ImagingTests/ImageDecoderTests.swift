@@ -1,7 +1,7 @@
-@testable import Imaging
 import Foundation
 import TestSupport
 import Testing
+
 @testable import Imaging
 
 /// PNG decoding and JPEG EXIF orientation against OpenCV 4's `imread`: the synthetic files under
@@ -52,7 +52,7 @@ struct ImageDecoderTests {
         let expected: [Int: (Int, Int, [UInt8])] = [
             1: (3, 2, [1, 2, 3, 4, 5, 6]), 2: (3, 2, [3, 2, 1, 6, 5, 4]), 3: (3, 2, [6, 5, 4, 3, 2, 1]),
             4: (3, 2, [4, 5, 6, 1, 2, 3]), 5: (2, 3, [1, 4, 2, 5, 3, 6]), 6: (2, 3, [4, 1, 5, 2, 6, 3]),
-            7: (2, 3, [6, 3, 5, 2, 4, 1]), 8: (2, 3, [3, 6, 2, 5, 1, 4]),
+            7: (2, 3, [6, 3, 5, 2, 4, 1]), 8: (2, 3, [3, 6, 2, 5, 1, 4])
         ]
         for (orientation, (width, height, pixels)) in expected {
             let turned = image.applyingOrientation(orientation)

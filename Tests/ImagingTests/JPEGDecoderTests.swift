@@ -18,10 +18,12 @@ import Testing
                 Issue.record("\(entry.path): \(error)")
                 continue
             }
-            #expect(image.width == entry.width && image.height == entry.height,
-                    "\(entry.path): decoded \(image.width)x\(image.height), OpenCV \(entry.width)x\(entry.height)")
-            #expect(sha256Hex(image.pixels) == entry.sha256,
-                    "\(entry.path): pixel bytes differ from OpenCV's IMREAD_GRAYSCALE decode")
+            #expect(
+                image.width == entry.width && image.height == entry.height,
+                "\(entry.path): decoded \(image.width)x\(image.height), OpenCV \(entry.width)x\(entry.height)")
+            #expect(
+                sha256Hex(image.pixels) == entry.sha256,
+                "\(entry.path): pixel bytes differ from OpenCV's IMREAD_GRAYSCALE decode")
         }
     }
 
@@ -41,12 +43,13 @@ import Testing
         #expect(ImageError.empty(source: "upload-7").description.contains("upload-7"))
     }
 
-    @Test(arguments: [
-        ("PNG signature", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52]),
-        ("text", Array("hello, this is not an image\n".utf8)),
-        ("JPEG start marker only", [0xFF, 0xD8]),
-        ("one byte", [0xFF]),
-    ] as [(String, [UInt8])])
+    @Test(
+        arguments: [
+            ("PNG signature", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52]),
+            ("text", Array("hello, this is not an image\n".utf8)),
+            ("JPEG start marker only", [0xFF, 0xD8]),
+            ("one byte", [0xFF])
+        ] as [(String, [UInt8])])
     func nonJPEGBytesAreUnsupported(kind: String, bytes: [UInt8]) {
         let source = "/tmp/\(kind.filter(\.isLetter)).jpg"
         #expect(throws: ImageError.unsupportedFormat(source: source), "\(kind)") {
@@ -83,7 +86,8 @@ import Testing
             let error = #expect(throws: ImageError.self, "cut to \(length) of \(whole.count) bytes") {
                 try JPEGDecoder().decodeGray(whole.prefix(length), source: source)
             }
-            if let error, case .corrupt = error {} else if let error {
+            if let error, case .corrupt = error {
+            } else if let error {
                 Issue.record("cut to \(length) of \(whole.count) bytes: expected .corrupt, got \(error)")
             }
         }
@@ -93,7 +97,8 @@ import Testing
             let error = #expect(throws: ImageError.self, "cut to \(length) bytes") {
                 try JPEGDecoder().decodeGray(whole.prefix(length), source: source)
             }
-            if let error, case .corrupt = error {} else if let error {
+            if let error, case .corrupt = error {
+            } else if let error {
                 Issue.record("cut to \(length) bytes: expected .corrupt, got \(error)")
             }
         }
@@ -113,7 +118,7 @@ import Testing
         let scanStart = try #require(markerOffset(0xDA, in: [UInt8](whole)), "\(name) has no SOS marker")
 
         let decoder = JPEGDecoder()
-        for cut in [whole.count / 2, 3] {   // inside the scan, inside the first header segment
+        for cut in [whole.count / 2, 3] {  // inside the scan, inside the first header segment
             #expect(throws: ImageError.self) { try decoder.decodeGray(whole.prefix(cut), source: "cut") }
             #expect(try decoder.decodeGray(whole, source: path) == expected, "after a cut to \(cut) bytes")
         }
@@ -192,14 +197,16 @@ import Testing
             .unsupportedFormat(source: source),
             .corrupt(source: source, reason: "Premature end of JPEG file", code: 1),
             .badDimensions(source: source, width: 0, height: 12, maxPixels: 100),
-            .badDimensions(source: source, width: 20_000, height: 20_000, maxPixels: 50_000_000),
+            .badDimensions(source: source, width: 20_000, height: 20_000, maxPixels: 50_000_000)
         ]
         for error in errors {
             #expect(error.description.hasPrefix(source + ": "), "\(error)")
         }
-        #expect(ImageError.corrupt(source: source, reason: "Premature end of JPEG file", code: 1).description
-            .contains("Premature end of JPEG file"))
-        #expect(ImageError.badDimensions(source: source, width: 0, height: 12, maxPixels: 100).description
-            .contains("0x12"))
+        #expect(
+            ImageError.corrupt(source: source, reason: "Premature end of JPEG file", code: 1).description
+                .contains("Premature end of JPEG file"))
+        #expect(
+            ImageError.badDimensions(source: source, width: 0, height: 12, maxPixels: 100).description
+                .contains("0x12"))
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
-@testable import Imaging
-@testable import Ingest
 import TestSupport
 import Testing
+
+@testable import Imaging
+@testable import Ingest
 
 @Suite("Image list sources: folders, globs, single images")
 struct ImageListSourceTests {
@@ -19,14 +20,14 @@ struct ImageListSourceTests {
             ("notes.txt", Array("not an image".utf8)),
             ("fake.jpg", Array("GIF89a".utf8)),
             (".hidden.jpg", try makeJPEG(width: 8, height: 8)),
-            ("sub/c.jpg", try makeJPEG(width: 8, height: 8)),
+            ("sub/c.jpg", try makeJPEG(width: 8, height: 8))
         ]
         for (name, bytes) in files { try writeFile(name, in: root, bytes) }
 
         var source = try ImageListSource(name: "lobby", folder: root.path)
         #expect(source.paths.map { URL(fileURLWithPath: $0).lastPathComponent } == ["10.jpg", "a.png", "b.jpg", "noextension"])
         #expect(source.expectedFrameCount == 4)
-        #expect(source.skippedCount == 2)   // notes.txt and fake.jpg; hidden files and subfolders are not candidates
+        #expect(source.skippedCount == 2)  // notes.txt and fake.jpg; hidden files and subfolders are not candidates
 
         let frames = try readAll(&source)
         #expect(frames.map(\.seq) == [0, 1, 2, 3])
@@ -59,8 +60,9 @@ struct ImageListSourceTests {
 
         let pattern = root.path + "/*.gif"
         #expect(ingestError { _ = try ImageListSource(name: "g", glob: pattern) } == .noMatches(source: "g", pattern: pattern, skipped: 0))
-        #expect(ingestError { _ = try ImageListSource(name: "g", glob: root.path + "/*.txt") }
-            == .noMatches(source: "g", pattern: root.path + "/*.txt", skipped: 1))
+        #expect(
+            ingestError { _ = try ImageListSource(name: "g", glob: root.path + "/*.txt") }
+                == .noMatches(source: "g", pattern: root.path + "/*.txt", skipped: 1))
     }
 
     @Test("A single image gives one frame and ends")
@@ -140,8 +142,11 @@ struct ImageListSourceTests {
 
         let frames = try readAll(&source)
         #expect(frames.map(\.seq) == [0, 1])
-        #expect(frames.map(\.image) == [try readFile(root.appendingPathComponent("a.jpg").path),
-                                        try readFile(root.appendingPathComponent("d.jpg").path)])
+        #expect(
+            frames.map(\.image) == [
+                try readFile(root.appendingPathComponent("a.jpg").path),
+                try readFile(root.appendingPathComponent("d.jpg").path)
+            ])
         #expect(source.skippedCount == 2)
     }
 
@@ -161,8 +166,9 @@ struct ImageListSourceTests {
     func emptyFolder() throws {
         let root = try makeTemporaryFolder()
         defer { removeTemporaryFolder(root) }
-        #expect(ingestError { _ = try ImageListSource(name: "empty", folder: root.path) }
-            == .noImages(source: "empty", folder: root.path, skipped: 0))
+        #expect(
+            ingestError { _ = try ImageListSource(name: "empty", folder: root.path) }
+                == .noImages(source: "empty", folder: root.path, skipped: 0))
         try writeFile("readme.txt", in: root, Array("hello".utf8))
         let error = try #require(ingestError { _ = try SourceSpec.parse("docs=" + root.path).open() })
         #expect(error == .noImages(source: "docs", folder: root.path, skipped: 1))

@@ -1,8 +1,9 @@
 import Foundation
-@testable import Imaging
-@testable import Ingest
 import TestSupport
 import Testing
+
+@testable import Imaging
+@testable import Ingest
 
 @Suite("JPEG stream splitter")
 struct JPEGStreamSplitterTests {
@@ -16,13 +17,14 @@ struct JPEGStreamSplitterTests {
             try makeJPEG(width: 320, height: 240, seed: 2),
             withExifOrientation(try makeJPEG(width: 17, height: 33, seed: 3), 6),
             Array(plain[..<2]) + comment + plain[2...],
-            try makeJPEG(width: 1, height: 1, seed: 4),
+            try makeJPEG(width: 1, height: 1, seed: 4)
         ]
     }
 
     /// A hand-made image with every entropy-coded-data case: stuffed bytes, restart markers with
     /// and without fill bytes before them, a second scan after a table (progressive), EOI.
-    static let syntheticImage: [UInt8] = [0xFF, 0xD8]
+    static let syntheticImage: [UInt8] =
+        [0xFF, 0xD8]
         + segment(0xDB, [UInt8](repeating: 2, count: 65))
         + segment(0xC2, frameHeader(width: 16, height: 16))
         + startOfScan + [0x01, 0xFF, 0x00, 0x02, 0xFF, 0xD0, 0x03, 0xFF, 0xFF, 0xD7, 0xFF, 0x00, 0xFF, 0xD3]
@@ -81,8 +83,10 @@ struct JPEGStreamSplitterTests {
         let root = try makeTemporaryFolder()
         defer { removeTemporaryFolder(root) }
         let stream = root.appendingPathComponent("frames.mjpeg").path
-        try runFFmpeg(["-f", "lavfi", "-i", "testsrc=size=96x64:rate=25", "-frames:v", "12",
-                       "-pix_fmt", "yuvj420p", "-c:v", "mjpeg", "-f", "image2pipe", stream])
+        try runFFmpeg([
+            "-f", "lavfi", "-i", "testsrc=size=96x64:rate=25", "-frames:v", "12",
+            "-pix_fmt", "yuvj420p", "-c:v", "mjpeg", "-f", "image2pipe", stream
+        ])
         var splitter = JPEGStreamSplitter()
         let images = try splitter.append(try readFile(stream))
         try splitter.finish()
@@ -113,14 +117,16 @@ struct JPEGStreamSplitterTests {
         #expect(throws: JPEGStreamSplitter.StreamError.self) { try trailing.finish() }
     }
 
-    @Test("Malformed structure is refused", arguments: [
-        ([0xFF, 0xD8, 0xFF, 0xD9], JPEGStreamSplitter.StreamError.unexpectedMarker(offset: 2, marker: 0xD9)),
-        ([0xFF, 0xD8, 0xFF, 0xD8], .unexpectedMarker(offset: 2, marker: 0xD8)),
-        ([0xFF, 0xD8, 0xFF, 0x00], .unexpectedMarker(offset: 2, marker: 0x00)),
-        ([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x01], .badSegmentLength(offset: 4, length: 1)),
-        ([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x02, 0x42], .missingMarker(offset: 6, byte: 0x42)),
-        ([0xFF, 0xD8] + startOfScan + [0x11, 0xFF, 0xD8], .unexpectedMarker(offset: 13, marker: 0xD8)),
-    ] as [([UInt8], JPEGStreamSplitter.StreamError)])
+    @Test(
+        "Malformed structure is refused",
+        arguments: [
+            ([0xFF, 0xD8, 0xFF, 0xD9], JPEGStreamSplitter.StreamError.unexpectedMarker(offset: 2, marker: 0xD9)),
+            ([0xFF, 0xD8, 0xFF, 0xD8], .unexpectedMarker(offset: 2, marker: 0xD8)),
+            ([0xFF, 0xD8, 0xFF, 0x00], .unexpectedMarker(offset: 2, marker: 0x00)),
+            ([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x01], .badSegmentLength(offset: 4, length: 1)),
+            ([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x02, 0x42], .missingMarker(offset: 6, byte: 0x42)),
+            ([0xFF, 0xD8] + startOfScan + [0x11, 0xFF, 0xD8], .unexpectedMarker(offset: 13, marker: 0xD8))
+        ] as [([UInt8], JPEGStreamSplitter.StreamError)])
     func malformed(bytes: [UInt8], error: JPEGStreamSplitter.StreamError) {
         var splitter = JPEGStreamSplitter()
         #expect(throws: error) { try splitter.append(bytes) }

@@ -1,9 +1,10 @@
 import Foundation
+import TestSupport
+import Testing
+
 @testable import Ingest
 @testable import Messaging
 @testable import PipelineProtocol
-import TestSupport
-import Testing
 
 /// A live source against a real RTSP server (GStreamer's, through Debian's python3-gi) on
 /// loopback: frames arrive with capture timestamps; the server is stopped and the source
@@ -19,8 +20,9 @@ struct LiveStreamSourceTests {
         defer { server.stop() }
 
         let states = StateLog()
-        let options = LiveStreamOptions(stallTimeout: .seconds(3), initialBackoff: .milliseconds(200), maximumBackoff: .seconds(1),
-                                        stateChanged: { states.append($1) })
+        let options = LiveStreamOptions(
+            stallTimeout: .seconds(3), initialBackoff: .milliseconds(200), maximumBackoff: .seconds(1),
+            stateChanged: { states.append($1) })
         let source = try LiveStreamSource(name: "door", url: LiveURL("rtsp://viewer:s3cret@127.0.0.1:\(port)/cam"), options: options)
         defer { source.close() }
 
@@ -43,7 +45,7 @@ struct LiveStreamSourceTests {
 
         server = try RTSPTestServer(port: port, image: image, user: "viewer", password: "s3cret")
         let restarted = ContinuousClock.now
-        while source.next(waitingUpTo: .zero) != nil {}   // frames captured before the stop
+        while source.next(waitingUpTo: .zero) != nil {}  // frames captured before the stop
         let resumed = try #require(frame(from: source, within: .seconds(10)), "no frame within 10 s of the restart")
         #expect(resumed.seq > second.seq)
         #expect(ContinuousClock.now - restarted < .seconds(10))
@@ -61,8 +63,9 @@ struct LiveStreamSourceTests {
         let port = try RTSPTestServer.freePort()
         let server = try RTSPTestServer(port: port, image: image, user: "viewer", password: "right")
         defer { server.stop() }
-        let source = try LiveStreamSource(name: "door", url: LiveURL("rtsp://viewer:wrong-secret@127.0.0.1:\(port)/cam"),
-                                          options: LiveStreamOptions(stallTimeout: .seconds(3), initialBackoff: .milliseconds(200)))
+        let source = try LiveStreamSource(
+            name: "door", url: LiveURL("rtsp://viewer:wrong-secret@127.0.0.1:\(port)/cam"),
+            options: LiveStreamOptions(stallTimeout: .seconds(3), initialBackoff: .milliseconds(200)))
         defer { source.close() }
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline, source.reconnects == 0 { _ = source.next(waitingUpTo: .milliseconds(100)) }
@@ -112,16 +115,18 @@ struct LiveBackPressureTests {
         let acks = try ZMQSocket(context, .publish, lingerMilliseconds: 0)
         try acks.bind(endpoints.bind(.acks))
 
-        let configuration = IngestServiceConfiguration(endpoints: endpoints, ackTimeout: .seconds(1), highWaterMark: 1,
-                                                       previewInterval: nil, liveWindow: 2, maxLag: .milliseconds(500))
+        let configuration = IngestServiceConfiguration(
+            endpoints: endpoints, ackTimeout: .seconds(1), highWaterMark: 1,
+            previewInterval: nil, liveWindow: 2, maxLag: .milliseconds(500))
         let source = try LiveStreamSource(name: "door", url: LiveURL("rtsp://127.0.0.1:\(port)/cam"))
         let handover = Handover(source)
         let stop = StopSignal()
         let outcome = OutcomeBox()
         let finished = DispatchSemaphore(value: 0)
         Thread {
-            let runner = SourceRunner(source: handover.value, configuration: configuration, context: ZMQContext(),
-                                      logger: .init(label: "test"))
+            let runner = SourceRunner(
+                source: handover.value, configuration: configuration, context: ZMQContext(),
+                logger: .init(label: "test"))
             outcome.value = runner.run(stop: stop)
             finished.signal()
         }.start()

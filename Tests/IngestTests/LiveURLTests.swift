@@ -1,16 +1,19 @@
 import TestSupport
 import Testing
+
 @testable import Ingest
 
 @Suite("Live URLs, back-off and the capture buffer")
 struct LiveURLTests {
-    @Test("Passwords never appear in what is shown", arguments: [
-        ("rtsp://admin:s3cret@10.0.0.7:554/stream1", "rtsp://admin:***@10.0.0.7:554/stream1"),
-        ("rtsps://user:p%40ss@cam/x?y=1", "rtsps://user:***@cam/x?y=1"),
-        ("rtsp://user@cam/x", "rtsp://user@cam/x"),
-        ("http://cam/video.mjpg?user=a@b", "http://cam/video.mjpg?user=a@b"),
-        ("v4l2:/dev/video0", "v4l2:/dev/video0"),
-    ])
+    @Test(
+        "Passwords never appear in what is shown",
+        arguments: [
+            ("rtsp://admin:s3cret@10.0.0.7:554/stream1", "rtsp://admin:***@10.0.0.7:554/stream1"),
+            ("rtsps://user:p%40ss@cam/x?y=1", "rtsps://user:***@cam/x?y=1"),
+            ("rtsp://user@cam/x", "rtsp://user@cam/x"),
+            ("http://cam/video.mjpg?user=a@b", "http://cam/video.mjpg?user=a@b"),
+            ("v4l2:/dev/video0", "v4l2:/dev/video0")
+        ])
     func redaction(location: String, shown: String) {
         let url = LiveURL(location)
         #expect(url.redacted == shown)
@@ -26,11 +29,13 @@ struct LiveURLTests {
     }
 
     @Test func ffmpegInputsPerKind() {
-        #expect(LiveURL("rtsp://cam/x").ffmpegInputArguments(ioTimeout: .seconds(5))
-            == ["-rtsp_transport", "tcp", "-timeout", "5000000", "-i", "rtsp://cam/x"])
+        #expect(
+            LiveURL("rtsp://cam/x").ffmpegInputArguments(ioTimeout: .seconds(5))
+                == ["-rtsp_transport", "tcp", "-timeout", "5000000", "-i", "rtsp://cam/x"])
         #expect(LiveURL("v4l2:/dev/video2").ffmpegInputArguments(ioTimeout: .seconds(5)) == ["-f", "v4l2", "-i", "/dev/video2"])
-        #expect(LiveURL("https://cam/live.m3u8").ffmpegInputArguments(ioTimeout: .seconds(1))
-            == ["-rw_timeout", "1000000", "-i", "https://cam/live.m3u8"])
+        #expect(
+            LiveURL("https://cam/live.m3u8").ffmpegInputArguments(ioTimeout: .seconds(1))
+                == ["-rw_timeout", "1000000", "-i", "https://cam/live.m3u8"])
     }
 
     @Test func backoffDoublesUpToItsCapAndResetsOnSuccess() {

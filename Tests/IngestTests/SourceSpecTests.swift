@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import Ingest
 
 @Suite("Source specs: parsing, kinds, names")
@@ -60,17 +61,20 @@ struct SourceSpecTests {
         }
         // Wildcards in a missing folder: the folder is what is missing.
         let missingFolder = root.appendingPathComponent("nowhere").path
-        #expect(ingestError { _ = try SourceSpec.parse(missingFolder + "/*.jpg") }
-            == .missingPath(source: missingFolder + "/*.jpg", path: missingFolder))
+        #expect(
+            ingestError { _ = try SourceSpec.parse(missingFolder + "/*.jpg") }
+                == .missingPath(source: missingFolder + "/*.jpg", path: missingFolder))
     }
 
-    @Test("Live URLs are live sources named by host and path, without credentials", arguments: [
-        ("rtsp://camera.local/stream1", "camera.local/stream1"),
-        ("RTSPS://admin:s3cret@camera.local:322/s/", "camera.local:322/s"),
-        ("http://host/video.mjpg", "host/video.mjpg"),
-        ("https://host/live?token=a=b", "host/live"),
-        ("v4l2:/dev/video0", "video0"),
-    ])
+    @Test(
+        "Live URLs are live sources named by host and path, without credentials",
+        arguments: [
+            ("rtsp://camera.local/stream1", "camera.local/stream1"),
+            ("RTSPS://admin:s3cret@camera.local:322/s/", "camera.local:322/s"),
+            ("http://host/video.mjpg", "host/video.mjpg"),
+            ("https://host/live?token=a=b", "host/live"),
+            ("v4l2:/dev/video0", "video0")
+        ])
     func liveSources(url: String, name: String) throws {
         let spec = try SourceSpec.parse(url)
         #expect(spec.kind == .live(url: LiveURL(url)))
@@ -129,8 +133,9 @@ struct SourceSpecTests {
             }
             #expect(name == bad)
         }
-        #expect(ingestError { _ = try SourceSpec(name: "a\u{0}b", kind: .image(path: image)) }
-            == .invalidName("a\u{0}b", reason: "a source name cannot contain control characters"))
+        #expect(
+            ingestError { _ = try SourceSpec(name: "a\u{0}b", kind: .image(path: image)) }
+                == .invalidName("a\u{0}b", reason: "a source name cannot contain control characters"))
     }
 
     @Test("A file name that is not a valid source name asks for NAME=")

@@ -1,11 +1,12 @@
 import Foundation
-@testable import Imaging
-@testable import Ingest
 import TestSupport
 import Testing
 
+@testable import Imaging
+@testable import Ingest
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("Video file sources through ffmpeg")
@@ -60,8 +61,9 @@ struct VideoFileSourceTests {
     func oddSizeMatroska() throws {
         let root = try makeTemporaryFolder()
         defer { removeTemporaryFolder(root) }
-        let clip = try makeVideo(root.appendingPathComponent("odd.mkv").path, width: 321, height: 241, rate: 8,
-                                 seconds: "1", codec: ["-c:v", "mpeg4"])
+        let clip = try makeVideo(
+            root.appendingPathComponent("odd.mkv").path, width: 321, height: 241, rate: 8,
+            seconds: "1", codec: ["-c:v", "mpeg4"])
 
         var source = try VideoFileSource(name: "odd", path: clip)
         #expect(source.expectedFrameCount == 8)
@@ -104,11 +106,11 @@ struct VideoFileSourceTests {
         var reader: any FrameSource = source
         #expect(try reader.next()?.seq == 0)
         let pid = try #require(source.processIdentifier)
-        #expect(kill(pid, 0) == 0)   // still running: its output is not read yet
+        #expect(kill(pid, 0) == 0)  // still running: its output is not read yet
 
         source.close()
         #expect(source.processIdentifier == nil)
-        #expect(kill(pid, 0) == -1 && errno == ESRCH)   // gone and reaped, not a zombie
+        #expect(kill(pid, 0) == -1 && errno == ESRCH)  // gone and reaped, not a zombie
         #expect(try reader.next() == nil)
     }
 
@@ -118,7 +120,8 @@ struct VideoFileSourceTests {
         #expect(error == .ffmpegNotFound(source: "v", executable: "/nonexistent/ffmpeg"))
         #expect(error?.description.contains("install ffmpeg") == true)
         let options = SourceOptions(ffmpegPath: "no-such-ffmpeg-binary")
-        #expect(ingestError { _ = try SourceSpec(name: "v", kind: .video(path: "/tmp/x.mp4")).open(options) }
-            == .ffmpegNotFound(source: "v", executable: "no-such-ffmpeg-binary"))
+        #expect(
+            ingestError { _ = try SourceSpec(name: "v", kind: .video(path: "/tmp/x.mp4")).open(options) }
+                == .ffmpegNotFound(source: "v", executable: "no-such-ffmpeg-binary"))
     }
 }

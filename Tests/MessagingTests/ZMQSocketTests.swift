@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Testing
+
 @testable import Messaging
 @testable import PipelineProtocol
 @testable import Timing
@@ -82,8 +83,9 @@ struct BrokerTests {
     @Test func brokerSpreadsFramesOverWorkersAndBack() async throws {
         let base = Int.random(in: 20_000...40_000)
         let endpoints = PipelineEndpoints(basePort: base)
-        let broker = try Broker.service(BrokerConfiguration(endpoints: endpoints, highWaterMark: 4),
-                                        logger: Logger(label: "test"))
+        let broker = try Broker.service(
+            BrokerConfiguration(endpoints: endpoints, highWaterMark: 4),
+            logger: Logger(label: "test"))
         let runner = Task { try await broker.run() }
 
         let context = ZMQContext()

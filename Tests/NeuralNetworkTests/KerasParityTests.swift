@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import EmotionClassification
 @testable import Imaging
 @testable import Results
@@ -9,9 +10,11 @@ import Testing
 /// tf-keras's probabilities for 140 FER2013 PublicTest images (and their mirror images) and its
 /// accuracy and confusion matrices on the whole split, made by
 /// scripts/reference/make_classifier_golden.py with the fer package's preprocessing.
-@Suite("Keras parity of the pretrained FER2013 model",
-       .enabled(if: (NetworkTestSupport.modelPath != nil && NetworkTestSupport.sharedDataAvailable) || runningInCI,
-                "needs the model (scripts/fetch-models.sh) and ../shared/data (FER2013 PublicTest)"))
+@Suite(
+    "Keras parity of the pretrained FER2013 model",
+    .enabled(
+        if: (NetworkTestSupport.modelPath != nil && NetworkTestSupport.sharedDataAvailable) || runningInCI,
+        "needs the model (scripts/fetch-models.sh) and ../shared/data (FER2013 PublicTest)"))
 struct KerasParityTests {
     /// Absolute tolerance on every probability.
     static let tolerance: Float = 1e-4

@@ -1,5 +1,6 @@
 import TestSupport
 import Testing
+
 @testable import NeuralNetwork
 
 /// Each fast kernel against its naive reference kernel, on random data, with the work split
@@ -30,16 +31,17 @@ struct LayerKernelTests {
         ConvCase(input: FeatureShape(height: 13, width: 9, channels: 3), filters: 5, kernel: (5, 3), stride: (2, 1), padding: .same, relu: true),
         ConvCase(input: FeatureShape(height: 4, width: 4, channels: 128), filters: 7, kernel: (3, 3), stride: (1, 1), padding: .same, relu: false),
         ConvCase(input: FeatureShape(height: 7, width: 21, channels: 6), filters: 8, kernel: (3, 3), stride: (1, 1), padding: .valid, relu: true),
-        ConvCase(input: FeatureShape(height: 6, width: 19, channels: 4), filters: 40, kernel: (3, 3), stride: (1, 1), padding: .same, relu: true),
+        ConvCase(input: FeatureShape(height: 6, width: 19, channels: 4), filters: 40, kernel: (3, 3), stride: (1, 1), padding: .same, relu: true)
     ]
 
     @Test("Conv2D (im2col + GEMM) equals direct convolution", arguments: convCases)
     func convolution(_ c: ConvCase) {
         let batch = 3
-        let layer = Conv2D(name: "conv", input: c.input,
-                           weights: NetworkTestSupport.randomFloats(c.kernel.0 * c.kernel.1 * c.input.channels * c.filters, seed: 11),
-                           bias: NetworkTestSupport.randomFloats(c.filters, seed: 12), outputChannels: c.filters,
-                           kernel: c.kernel, stride: c.stride, padding: c.padding, activation: c.relu ? .relu : .none)
+        let layer = Conv2D(
+            name: "conv", input: c.input,
+            weights: NetworkTestSupport.randomFloats(c.kernel.0 * c.kernel.1 * c.input.channels * c.filters, seed: 11),
+            bias: NetworkTestSupport.randomFloats(c.filters, seed: 12), outputChannels: c.filters,
+            kernel: c.kernel, stride: c.stride, padding: c.padding, activation: c.relu ? .relu : .none)
         let input = NetworkTestSupport.randomFloats(batch * c.input.count, seed: 13)
         let expected = layer.naiveForward(input, batch: batch)
         for pieces in [1, 2, 5] {
@@ -48,58 +50,72 @@ struct LayerKernelTests {
         }
     }
 
-    @Test("TensorFlow 'same' padding puts the odd padding after", arguments: [
-        (60, 3, 2, 30, 0), (15, 3, 2, 8, 1), (8, 3, 2, 4, 0), (64, 3, 1, 64, 1), (15, 1, 2, 8, 0),
-    ])
+    @Test(
+        "TensorFlow 'same' padding puts the odd padding after",
+        arguments: [
+            (60, 3, 2, 30, 0), (15, 3, 2, 8, 1), (8, 3, 2, 4, 0), (64, 3, 1, 64, 1), (15, 1, 2, 8, 0)
+        ])
     func samePadding(input: Int, size: Int, stride: Int, output: Int, padBefore: Int) {
         let geometry = SlidingWindow.axis(input: input, size: size, stride: stride, padding: .same)
         #expect(geometry.output == output)
         #expect(geometry.padBefore == padBefore)
     }
 
-    @Test("Depthwise convolution equals the direct reference", arguments: [
-        (FeatureShape(height: 9, width: 9, channels: 8), 1, 1, Padding.same),
-        (FeatureShape(height: 5, width: 40, channels: 8), 1, 1, Padding.same),
-        (FeatureShape(height: 5, width: 37, channels: 8), 1, 1, Padding.valid),
-        (FeatureShape(height: 4, width: 30, channels: 32), 1, 1, Padding.same),
-        (FeatureShape(height: 9, width: 10, channels: 16), 1, 2, Padding.same),
-        (FeatureShape(height: 7, width: 7, channels: 3), 2, 1, Padding.valid),
-        (FeatureShape(height: 2, width: 2, channels: 5), 1, 1, Padding.same),
-    ])
+    @Test(
+        "Depthwise convolution equals the direct reference",
+        arguments: [
+            (FeatureShape(height: 9, width: 9, channels: 8), 1, 1, Padding.same),
+            (FeatureShape(height: 5, width: 40, channels: 8), 1, 1, Padding.same),
+            (FeatureShape(height: 5, width: 37, channels: 8), 1, 1, Padding.valid),
+            (FeatureShape(height: 4, width: 30, channels: 32), 1, 1, Padding.same),
+            (FeatureShape(height: 9, width: 10, channels: 16), 1, 2, Padding.same),
+            (FeatureShape(height: 7, width: 7, channels: 3), 2, 1, Padding.valid),
+            (FeatureShape(height: 2, width: 2, channels: 5), 1, 1, Padding.same)
+        ])
     func depthwise(shape: FeatureShape, multiplier: Int, stride: Int, padding: Padding) {
         let batch = 2
-        let layer = DepthwiseConv2D(name: "dw", input: shape,
-                                    weights: NetworkTestSupport.randomFloats(9 * shape.channels * multiplier, seed: 21),
-                                    bias: NetworkTestSupport.randomFloats(shape.channels * multiplier, seed: 22), multiplier: multiplier,
-                                    kernel: (3, 3), stride: (stride, stride), padding: padding, activation: .relu)
+        let layer = DepthwiseConv2D(
+            name: "dw", input: shape,
+            weights: NetworkTestSupport.randomFloats(9 * shape.channels * multiplier, seed: 21),
+            bias: NetworkTestSupport.randomFloats(shape.channels * multiplier, seed: 22), multiplier: multiplier,
+            kernel: (3, 3), stride: (stride, stride), padding: padding, activation: .relu)
         let input = NetworkTestSupport.randomFloats(batch * shape.count, seed: 23)
         let expected = layer.naiveForward(input, batch: batch)
         for pieces in [1, 3] {
-            #expect(NetworkTestSupport.maxDifference(NetworkTestSupport.run(layer, inputs: [input], batch: batch, pieces: pieces), expected) < Self.tolerance)
+            #expect(
+                NetworkTestSupport.maxDifference(NetworkTestSupport.run(layer, inputs: [input], batch: batch, pieces: pieces), expected)
+                    < Self.tolerance)
         }
     }
 
-    @Test("Separable convolution equals depthwise then pointwise", arguments: [
-        (FeatureShape(height: 12, width: 12, channels: 8), 16),
-        (FeatureShape(height: 5, width: 6, channels: 32), 64),
-    ])
+    @Test(
+        "Separable convolution equals depthwise then pointwise",
+        arguments: [
+            (FeatureShape(height: 12, width: 12, channels: 8), 16),
+            (FeatureShape(height: 5, width: 6, channels: 32), 64)
+        ])
     func separable(shape: FeatureShape, filters: Int) {
         let batch = 2
-        let layer = SeparableConv2D(name: "sep", input: shape,
-                                    depthwiseWeights: NetworkTestSupport.randomFloats(9 * shape.channels, seed: 31),
-                                    pointwiseWeights: NetworkTestSupport.randomFloats(shape.channels * filters, seed: 32),
-                                    bias: NetworkTestSupport.randomFloats(filters, seed: 33), multiplier: 1, outputChannels: filters,
-                                    kernel: (3, 3), stride: (1, 1), padding: .same, activation: .relu)
+        let layer = SeparableConv2D(
+            name: "sep", input: shape,
+            depthwiseWeights: NetworkTestSupport.randomFloats(9 * shape.channels, seed: 31),
+            pointwiseWeights: NetworkTestSupport.randomFloats(shape.channels * filters, seed: 32),
+            bias: NetworkTestSupport.randomFloats(filters, seed: 33), multiplier: 1, outputChannels: filters,
+            kernel: (3, 3), stride: (1, 1), padding: .same, activation: .relu)
         let input = NetworkTestSupport.randomFloats(batch * shape.count, seed: 34)
         let expected = layer.naiveForward(input, batch: batch)
         for pieces in [1, 4] {
-            #expect(NetworkTestSupport.maxDifference(NetworkTestSupport.run(layer, inputs: [input], batch: batch, pieces: pieces), expected) < Self.tolerance)
+            #expect(
+                NetworkTestSupport.maxDifference(NetworkTestSupport.run(layer, inputs: [input], batch: batch, pieces: pieces), expected)
+                    < Self.tolerance)
         }
     }
 
-    @Test("Max and average pooling with TensorFlow padding", arguments: [
-        (Pooling2D.Kind.max, Padding.same, 3, 2), (.max, .valid, 2, 2), (.average, .same, 3, 2), (.average, .valid, 3, 1),
-    ])
+    @Test(
+        "Max and average pooling with TensorFlow padding",
+        arguments: [
+            (Pooling2D.Kind.max, Padding.same, 3, 2), (.max, .valid, 2, 2), (.average, .same, 3, 2), (.average, .valid, 3, 1)
+        ])
     func pooling(kind: Pooling2D.Kind, padding: Padding, size: Int, stride: Int) {
         let shape = FeatureShape(height: 15, width: 14, channels: 6)
         let layer = Pooling2D(name: "pool", kind: kind, input: shape, pool: (size, size), stride: (stride, stride), padding: padding)
@@ -115,19 +131,28 @@ struct LayerKernelTests {
         let a = NetworkTestSupport.randomFloats(2 * shape.count, seed: 51), b = NetworkTestSupport.randomFloats(2 * shape.count, seed: 52)
 
         let add = Add(name: "add", outputShape: shape, inputCount: 2, activation: .relu)
-        #expect(NetworkTestSupport.maxDifference(NetworkTestSupport.run(add, inputs: [a, b], batch: 2, pieces: 3), add.naiveForward([a, b])) < Self.tolerance)
+        #expect(
+            NetworkTestSupport.maxDifference(NetworkTestSupport.run(add, inputs: [a, b], batch: 2, pieces: 3), add.naiveForward([a, b]))
+                < Self.tolerance)
 
         let pool = GlobalAveragePool2D(name: "gap", inputShape: shape)
-        #expect(NetworkTestSupport.maxDifference(NetworkTestSupport.run(pool, inputs: [a], batch: 2, pieces: 2), pool.naiveForward(a, batch: 2)) < Self.tolerance)
+        #expect(
+            NetworkTestSupport.maxDifference(NetworkTestSupport.run(pool, inputs: [a], batch: 2, pieces: 2), pool.naiveForward(a, batch: 2))
+                < Self.tolerance)
 
-        let dense = Dense(name: "dense", input: shape, weights: NetworkTestSupport.randomFloats(6 * 9, seed: 53),
-                          bias: NetworkTestSupport.randomFloats(9, seed: 54), units: 9, activation: .relu)
-        #expect(NetworkTestSupport.maxDifference(NetworkTestSupport.run(dense, inputs: [a], batch: 2, pieces: 3), dense.naiveForward(a, batch: 2)) < Self.tolerance)
+        let dense = Dense(
+            name: "dense", input: shape, weights: NetworkTestSupport.randomFloats(6 * 9, seed: 53),
+            bias: NetworkTestSupport.randomFloats(9, seed: 54), units: 9, activation: .relu)
+        #expect(
+            NetworkTestSupport.maxDifference(NetworkTestSupport.run(dense, inputs: [a], batch: 2, pieces: 3), dense.naiveForward(a, batch: 2))
+                < Self.tolerance)
 
-        let norm = BatchNorm(name: "bn", shape: shape, gamma: NetworkTestSupport.randomFloats(6, seed: 55),
-                             beta: NetworkTestSupport.randomFloats(6, seed: 56), mean: NetworkTestSupport.randomFloats(6, seed: 57),
-                             variance: NetworkTestSupport.randomFloats(6, seed: 58).map { abs($0) + 0.1 }, epsilon: 1e-3)
-        #expect(NetworkTestSupport.maxDifference(NetworkTestSupport.run(norm, inputs: [a], batch: 2, pieces: 2), norm.naiveForward(a)) < Self.tolerance)
+        let norm = BatchNorm(
+            name: "bn", shape: shape, gamma: NetworkTestSupport.randomFloats(6, seed: 55),
+            beta: NetworkTestSupport.randomFloats(6, seed: 56), mean: NetworkTestSupport.randomFloats(6, seed: 57),
+            variance: NetworkTestSupport.randomFloats(6, seed: 58).map { abs($0) + 0.1 }, epsilon: 1e-3)
+        #expect(
+            NetworkTestSupport.maxDifference(NetworkTestSupport.run(norm, inputs: [a], batch: 2, pieces: 2), norm.naiveForward(a)) < Self.tolerance)
 
         for function in [Activation.relu, .softmax, .linear] {
             let layer = ActivationLayer(name: "act", function: function, outputShape: shape)
@@ -147,11 +172,13 @@ struct LayerKernelTests {
     @Test("Folding batch norm into a convolution gives the same result as running both")
     func batchNormFolding() {
         let shape = FeatureShape(height: 8, width: 8, channels: 4)
-        var conv = Conv2D(name: "conv", input: shape, weights: NetworkTestSupport.randomFloats(9 * 4 * 5, seed: 71), bias: nil,
-                          outputChannels: 5, kernel: (3, 3), stride: (1, 1), padding: .same)
-        let norm = BatchNorm(name: "bn", shape: conv.outputShape, gamma: NetworkTestSupport.randomFloats(5, seed: 72),
-                             beta: NetworkTestSupport.randomFloats(5, seed: 73), mean: NetworkTestSupport.randomFloats(5, seed: 74),
-                             variance: NetworkTestSupport.randomFloats(5, seed: 75).map { abs($0) + 0.05 }, epsilon: 1e-3)
+        var conv = Conv2D(
+            name: "conv", input: shape, weights: NetworkTestSupport.randomFloats(9 * 4 * 5, seed: 71), bias: nil,
+            outputChannels: 5, kernel: (3, 3), stride: (1, 1), padding: .same)
+        let norm = BatchNorm(
+            name: "bn", shape: conv.outputShape, gamma: NetworkTestSupport.randomFloats(5, seed: 72),
+            beta: NetworkTestSupport.randomFloats(5, seed: 73), mean: NetworkTestSupport.randomFloats(5, seed: 74),
+            variance: NetworkTestSupport.randomFloats(5, seed: 75).map { abs($0) + 0.05 }, epsilon: 1e-3)
         let input = NetworkTestSupport.randomFloats(shape.count, seed: 76)
         let separate = norm.naiveForward(conv.naiveForward(input, batch: 1))
         conv.fold(norm)

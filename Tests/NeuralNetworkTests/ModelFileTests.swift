@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import NeuralNetwork
 
 @Suite("Model file loading and validation")
@@ -54,8 +55,9 @@ struct ModelFileTests {
         #expect(error?.description.contains("/nonexistent/model.safetensors") == true)
     }
 
-    @Test("The installed model loads as mini-Xception with batch norms folded away",
-          .enabled(if: NetworkTestSupport.modelPath != nil || runningInCI, "needs the model: run scripts/fetch-models.sh"))
+    @Test(
+        "The installed model loads as mini-Xception with batch norms folded away",
+        .enabled(if: NetworkTestSupport.modelPath != nil || runningInCI, "needs the model: run scripts/fetch-models.sh"))
     func installedModel() throws {
         let path = try #require(NetworkTestSupport.modelPath, "model not installed: run scripts/fetch-models.sh")
         let network = try Network(contentsOf: path)

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import EmotionClassification
 @testable import NeuralNetwork
 @testable import Results
@@ -14,23 +15,57 @@ struct NetworkTests {
     static func residualModel() -> ModelFile {
         var g = GraphBuilder(input: [12, 12, 1])
         g.weight("c1/kernel", [3, 3, 1, 4])
-        g.add("c1", .conv2d, ["input"]) { $0.filters = 4; $0.kernel = [3, 3]; $0.strides = [1, 1]; $0.padding = .valid; $0.useBias = false; $0.activation = .linear }
+        g.add("c1", .conv2d, ["input"]) {
+            $0.filters = 4
+            $0.kernel = [3, 3]
+            $0.strides = [1, 1]
+            $0.padding = .valid
+            $0.useBias = false
+            $0.activation = .linear
+        }
         for (name, channels) in [("bn1", 4), ("bn2", 8), ("bn3", 8)] {
-            g.weight("\(name)/gamma", [channels]); g.weight("\(name)/beta", [channels])
-            g.weight("\(name)/moving_mean", [channels]); g.weight("\(name)/moving_variance", [channels], positive: true)
+            g.weight("\(name)/gamma", [channels])
+            g.weight("\(name)/beta", [channels])
+            g.weight("\(name)/moving_mean", [channels])
+            g.weight("\(name)/moving_variance", [channels], positive: true)
         }
         g.add("bn1", .batchNorm, ["c1"]) { $0.epsilon = 1e-3 }
         g.add("r1", .activation, ["bn1"]) { $0.activation = .relu }
-        g.weight("s1/depthwise_kernel", [3, 3, 4, 1]); g.weight("s1/pointwise_kernel", [1, 1, 4, 8])
-        g.add("s1", .separableConv2d, ["r1"]) { $0.filters = 8; $0.kernel = [3, 3]; $0.strides = [1, 1]; $0.padding = .same; $0.useBias = false; $0.depthMultiplier = 1 }
+        g.weight("s1/depthwise_kernel", [3, 3, 4, 1])
+        g.weight("s1/pointwise_kernel", [1, 1, 4, 8])
+        g.add("s1", .separableConv2d, ["r1"]) {
+            $0.filters = 8
+            $0.kernel = [3, 3]
+            $0.strides = [1, 1]
+            $0.padding = .same
+            $0.useBias = false
+            $0.depthMultiplier = 1
+        }
         g.add("bn2", .batchNorm, ["s1"]) { $0.epsilon = 1e-3 }
-        g.add("p1", .maxPool2d, ["bn2"]) { $0.pool = [3, 3]; $0.strides = [2, 2]; $0.padding = .same }
+        g.add("p1", .maxPool2d, ["bn2"]) {
+            $0.pool = [3, 3]
+            $0.strides = [2, 2]
+            $0.padding = .same
+        }
         g.weight("short/kernel", [1, 1, 4, 8])
-        g.add("short", .conv2d, ["r1"]) { $0.filters = 8; $0.kernel = [1, 1]; $0.strides = [2, 2]; $0.padding = .same; $0.useBias = false }
+        g.add("short", .conv2d, ["r1"]) {
+            $0.filters = 8
+            $0.kernel = [1, 1]
+            $0.strides = [2, 2]
+            $0.padding = .same
+            $0.useBias = false
+        }
         g.add("bn3", .batchNorm, ["short"]) { $0.epsilon = 1e-3 }
         g.add("sum", .add, ["p1", "bn3"])
-        g.weight("head/kernel", [3, 3, 8, 7]); g.weight("head/bias", [7])
-        g.add("head", .conv2d, ["sum"]) { $0.filters = 7; $0.kernel = [3, 3]; $0.strides = [1, 1]; $0.padding = .same; $0.useBias = true }
+        g.weight("head/kernel", [3, 3, 8, 7])
+        g.weight("head/bias", [7])
+        g.add("head", .conv2d, ["sum"]) {
+            $0.filters = 7
+            $0.kernel = [3, 3]
+            $0.strides = [1, 1]
+            $0.padding = .same
+            $0.useBias = true
+        }
         g.add("gap", .globalAveragePool2d, ["head"])
         g.add("out", .activation, ["gap"]) { $0.activation = .softmax }
         return g.model(output: "out", labels: labels)
@@ -40,24 +75,29 @@ struct NetworkTests {
     static func referenceOutput(_ model: ModelFile, input: [Float], batch: Int) -> [Float] {
         let t = model.tensors
         func bn(_ name: String, _ shape: FeatureShape) -> BatchNorm {
-            BatchNorm(name: name, shape: shape, gamma: t["\(name)/gamma"]!.values, beta: t["\(name)/beta"]!.values,
-                      mean: t["\(name)/moving_mean"]!.values, variance: t["\(name)/moving_variance"]!.values, epsilon: 1e-3)
+            BatchNorm(
+                name: name, shape: shape, gamma: t["\(name)/gamma"]!.values, beta: t["\(name)/beta"]!.values,
+                mean: t["\(name)/moving_mean"]!.values, variance: t["\(name)/moving_variance"]!.values, epsilon: 1e-3)
         }
-        let c1 = Conv2D(name: "c1", input: FeatureShape(height: 12, width: 12, channels: 1), weights: t["c1/kernel"]!.values,
-                        bias: nil, outputChannels: 4, kernel: (3, 3), stride: (1, 1), padding: .valid)
+        let c1 = Conv2D(
+            name: "c1", input: FeatureShape(height: 12, width: 12, channels: 1), weights: t["c1/kernel"]!.values,
+            bias: nil, outputChannels: 4, kernel: (3, 3), stride: (1, 1), padding: .valid)
         let r1 = bn("bn1", c1.outputShape).naiveForward(c1.naiveForward(input, batch: batch)).map { max($0, 0) }
-        let s1 = SeparableConv2D(name: "s1", input: c1.outputShape, depthwiseWeights: t["s1/depthwise_kernel"]!.values,
-                                 pointwiseWeights: t["s1/pointwise_kernel"]!.values, bias: nil, multiplier: 1,
-                                 outputChannels: 8, kernel: (3, 3), stride: (1, 1), padding: .same)
+        let s1 = SeparableConv2D(
+            name: "s1", input: c1.outputShape, depthwiseWeights: t["s1/depthwise_kernel"]!.values,
+            pointwiseWeights: t["s1/pointwise_kernel"]!.values, bias: nil, multiplier: 1,
+            outputChannels: 8, kernel: (3, 3), stride: (1, 1), padding: .same)
         let b2 = bn("bn2", s1.outputShape).naiveForward(s1.naiveForward(r1, batch: batch))
         let p1 = Pooling2D(name: "p1", kind: .max, input: s1.outputShape, pool: (3, 3), stride: (2, 2), padding: .same)
         let pooled = p1.naiveForward(b2, batch: batch)
-        let short = Conv2D(name: "short", input: c1.outputShape, weights: t["short/kernel"]!.values, bias: nil,
-                           outputChannels: 8, kernel: (1, 1), stride: (2, 2), padding: .same)
+        let short = Conv2D(
+            name: "short", input: c1.outputShape, weights: t["short/kernel"]!.values, bias: nil,
+            outputChannels: 8, kernel: (1, 1), stride: (2, 2), padding: .same)
         let b3 = bn("bn3", short.outputShape).naiveForward(short.naiveForward(r1, batch: batch))
         let sum = zip(pooled, b3).map(+)
-        let head = Conv2D(name: "head", input: p1.outputShape, weights: t["head/kernel"]!.values, bias: t["head/bias"]!.values,
-                          outputChannels: 7, kernel: (3, 3), stride: (1, 1), padding: .same)
+        let head = Conv2D(
+            name: "head", input: p1.outputShape, weights: t["head/kernel"]!.values, bias: t["head/bias"]!.values,
+            outputChannels: 7, kernel: (3, 3), stride: (1, 1), padding: .same)
         let gap = GlobalAveragePool2D(name: "gap", inputShape: head.outputShape)
         let logits = gap.naiveForward(head.naiveForward(sum, batch: batch), batch: batch)
         return ActivationLayer(name: "out", function: .softmax, outputShape: gap.outputShape).naiveForward(logits)
@@ -102,15 +142,33 @@ struct NetworkTests {
     @Test("A plain Sequential Keras CNN (conv, pool, flatten, dense, dropout, softmax) loads and runs")
     func plainCNN() throws {
         var g = GraphBuilder(input: [8, 8, 1], normalization: PixelNormalization(divide: 255, subtract: 0, multiply: 1))
-        g.weight("conv/kernel", [3, 3, 1, 6]); g.weight("conv/bias", [6])
-        g.add("conv", .conv2d, ["input"]) { $0.filters = 6; $0.kernel = [3, 3]; $0.strides = [1, 1]; $0.padding = .same; $0.activation = .relu }
-        g.add("pool", .maxPool2d, ["conv"]) { $0.pool = [2, 2]; $0.padding = .valid }
+        g.weight("conv/kernel", [3, 3, 1, 6])
+        g.weight("conv/bias", [6])
+        g.add("conv", .conv2d, ["input"]) {
+            $0.filters = 6
+            $0.kernel = [3, 3]
+            $0.strides = [1, 1]
+            $0.padding = .same
+            $0.activation = .relu
+        }
+        g.add("pool", .maxPool2d, ["conv"]) {
+            $0.pool = [2, 2]
+            $0.padding = .valid
+        }
         g.add("flat", .flatten, ["pool"])
-        g.weight("fc/kernel", [96, 10]); g.weight("fc/bias", [10])
-        g.add("fc", .dense, ["flat"]) { $0.units = 10; $0.activation = .relu }
+        g.weight("fc/kernel", [96, 10])
+        g.weight("fc/bias", [10])
+        g.add("fc", .dense, ["flat"]) {
+            $0.units = 10
+            $0.activation = .relu
+        }
         g.add("drop", .dropout, ["fc"])
-        g.weight("logits/kernel", [10, 7]); g.weight("logits/bias", [7])
-        g.add("logits", .dense, ["drop"]) { $0.units = 7; $0.activation = .softmax }
+        g.weight("logits/kernel", [10, 7])
+        g.weight("logits/bias", [7])
+        g.add("logits", .dense, ["drop"]) {
+            $0.units = 7
+            $0.activation = .softmax
+        }
         let model = g.model(output: "logits", labels: Self.labels)
         let network = try Network(model: model, path: "test")
         #expect(network.layerNames == ["conv", "pool", "fc", "logits", "logits/softmax"])
@@ -122,8 +180,9 @@ struct NetworkTests {
         let output = Array(UnsafeBufferPointer(start: session.output, count: 14))
 
         let t = model.tensors
-        let conv = Conv2D(name: "conv", input: FeatureShape(height: 8, width: 8, channels: 1), weights: t["conv/kernel"]!.values,
-                          bias: t["conv/bias"]!.values, outputChannels: 6, kernel: (3, 3), stride: (1, 1), padding: .same, activation: .relu)
+        let conv = Conv2D(
+            name: "conv", input: FeatureShape(height: 8, width: 8, channels: 1), weights: t["conv/kernel"]!.values,
+            bias: t["conv/bias"]!.values, outputChannels: 6, kernel: (3, 3), stride: (1, 1), padding: .same, activation: .relu)
         let pool = Pooling2D(name: "pool", kind: .max, input: conv.outputShape, pool: (2, 2), stride: (2, 2), padding: .valid)
         let flat = FeatureShape(height: 1, width: 1, channels: 96)
         let fc = Dense(name: "fc", input: flat, weights: t["fc/kernel"]!.values, bias: t["fc/bias"]!.values, units: 10, activation: .relu)
@@ -136,14 +195,24 @@ struct NetworkTests {
     @Test("Graph errors name the node and the problem")
     func graphErrors() throws {
         var missing = GraphBuilder(input: [8, 8, 1])
-        missing.add("conv", .conv2d, ["input"]) { $0.filters = 4; $0.kernel = [3, 3]; $0.padding = .valid; $0.useBias = false }
+        missing.add("conv", .conv2d, ["input"]) {
+            $0.filters = 4
+            $0.kernel = [3, 3]
+            $0.padding = .valid
+            $0.useBias = false
+        }
         #expect(throws: ModelFileError.invalidTensor(path: "m", name: "conv/kernel", reason: "missing (layer conv needs it)")) {
             try Network(model: missing.model(output: "conv", labels: ["a"]), path: "m")
         }
 
         var wrongShape = GraphBuilder(input: [8, 8, 1])
         wrongShape.weight("conv/kernel", [3, 3, 2, 4])
-        wrongShape.add("conv", .conv2d, ["input"]) { $0.filters = 4; $0.kernel = [3, 3]; $0.padding = .valid; $0.useBias = false }
+        wrongShape.add("conv", .conv2d, ["input"]) {
+            $0.filters = 4
+            $0.kernel = [3, 3]
+            $0.padding = .valid
+            $0.useBias = false
+        }
         let shapeError = try #require(throws: ModelFileError.self) {
             try Network(model: wrongShape.model(output: "conv", labels: ["a"]), path: "m")
         }
@@ -158,7 +227,12 @@ struct NetworkTests {
 
         var tooBig = GraphBuilder(input: [4, 4, 1])
         tooBig.weight("conv/kernel", [5, 5, 1, 1])
-        tooBig.add("conv", .conv2d, ["input"]) { $0.filters = 1; $0.kernel = [5, 5]; $0.padding = .valid; $0.useBias = false }
+        tooBig.add("conv", .conv2d, ["input"]) {
+            $0.filters = 1
+            $0.kernel = [5, 5]
+            $0.padding = .valid
+            $0.useBias = false
+        }
         let windowError = try #require(throws: ModelFileError.self) {
             try Network(model: tooBig.model(output: "conv", labels: ["a"]), path: "m")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+
 @testable import CommandLineSupport
 @testable import NeuralNetwork
 
@@ -64,7 +65,7 @@ enum NetworkTestSupport {
             "format_version": String(ModelFile.formatVersion),
             "graph": String(decoding: try JSONEncoder().encode(model.graph), as: UTF8.self),
             "labels": String(decoding: try JSONEncoder().encode(model.labels), as: UTF8.self),
-            "source": model.source,
+            "source": model.source
         ]
         metadata.merge(metadataOverrides) { $1 }
         var header: [String: Any] = ["__metadata__": metadata]

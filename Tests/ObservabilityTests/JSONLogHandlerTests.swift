@@ -29,13 +29,15 @@ struct JSONLogHandlerTests {
         let captured = CapturedLines()
         var logger = Logger(label: "moodwire.ingest") { captured.handler(label: $0) }
         logger[metadataKey: "stage"] = "ingest"
-        logger.info("source finished", metadata: [
-            "frames": "\(250)",
-            "sizes": .array(["640", .stringConvertible(480)]),
-            "box": .dictionary(["x": "1", "nested": .dictionary(["y": "2"])]),
-            "source": "cam",
-            "module": "shadow",
-        ])
+        logger.info(
+            "source finished",
+            metadata: [
+                "frames": "\(250)",
+                "sizes": .array(["640", .stringConvertible(480)]),
+                "box": .dictionary(["x": "1", "nested": .dictionary(["y": "2"])]),
+                "source": "cam",
+                "module": "shadow"
+            ])
         let line = try #require(captured.all.first)
         #expect(captured.all.count == 1)
         #expect(line.hasSuffix("}\n"))

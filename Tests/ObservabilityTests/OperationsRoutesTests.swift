@@ -76,8 +76,11 @@ struct OperationsRoutesTests {
                 #expect(response.status == .serviceUnavailable)
                 let report = try JSONDecoder().decode(HealthReport.self, from: Data(buffer: response.body))
                 #expect(report.status == .degraded)
-                #expect(report.components["source.cam"] == HealthReport.Component(healthy: false, state: "reconnecting",
-                                                                                   detail: "connection refused"))
+                #expect(
+                    report.components["source.cam"]
+                        == HealthReport.Component(
+                            healthy: false, state: "reconnecting",
+                            detail: "connection refused"))
                 #expect(report.components["service"]?.healthy == true)
             }
 

@@ -11,8 +11,10 @@ struct OperationsServerTests {
         let health = HealthRegistry(service: "moodwire-test")
         health.update("service", healthy: true, state: "running")
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let server = OperationsServer(host: "127.0.0.1", port: 0, metrics: PrometheusMetrics.makeFactory().registry, health: health,
-                                      logger: Logger(label: "test")) { port in portContinuation.yield(port) }
+        let server = OperationsServer(
+            host: "127.0.0.1", port: 0, metrics: PrometheusMetrics.makeFactory().registry, health: health,
+            logger: Logger(label: "test")
+        ) { port in portContinuation.yield(port) }
         let group = ServiceGroup(services: [server], logger: Logger(label: "test"))
         let running = Task { try await group.run() }
 

@@ -1,11 +1,13 @@
 import Testing
+
 @testable import Imaging
 @testable import PipelineProtocol
 
 @Suite("Wire protocol")
 struct WireProtocolTests {
-    let header = FrameHeader(kind: .frame, flags: .acknowledged, source: "camera-1", seq: 1 << 40 + 7,
-                             capturedAt: 1_764_000_000_123_456, width: 640, height: 480)
+    let header = FrameHeader(
+        kind: .frame, flags: .acknowledged, source: "camera-1", seq: 1 << 40 + 7,
+        capturedAt: 1_764_000_000_123_456, width: 640, height: 480)
 
     @Test func headerRoundTripsEveryField() throws {
         var full = header
@@ -42,8 +44,12 @@ struct WireProtocolTests {
 
     @Test func facesRoundTripWithCrops() throws {
         let crops = (0..<(2 * WireProtocol.cropBytes)).map { UInt8(truncatingIfNeeded: $0 * 7) }
-        let message = FacesMessage(header: header, boxes: [PixelRect(x: 0, y: 0, width: 9, height: 9),
-                                                           PixelRect(x: 3, y: 4, width: 5, height: 6)], crops: crops)
+        let message = FacesMessage(
+            header: header,
+            boxes: [
+                PixelRect(x: 0, y: 0, width: 9, height: 9),
+                PixelRect(x: 3, y: 4, width: 5, height: 6)
+            ], crops: crops)
         let decoded = try FacesMessage(parts: message.parts)
         #expect(decoded.boxes == message.boxes)
         #expect(decoded.crop(1).pixels == Array(crops[WireProtocol.cropBytes...]))
@@ -87,8 +93,9 @@ struct WireProtocolTests {
     }
 
     @Test func inconsistentPayloadSizesAreRefused() {
-        let message = ResultsMessage(header: header, boxes: [PixelRect(x: 0, y: 0, width: 1, height: 1)],
-                                     probabilities: [Float](repeating: 1.0 / 7, count: 7))
+        let message = ResultsMessage(
+            header: header, boxes: [PixelRect(x: 0, y: 0, width: 1, height: 1)],
+            probabilities: [Float](repeating: 1.0 / 7, count: 7))
         var parts = message.parts
         parts[2].removeLast()
         #expect(throws: MalformedMessage.self) { try ResultsMessage(parts: parts) }
@@ -112,8 +119,9 @@ struct WireProtocolTests {
 struct AckMessageTests {
     @Test func ackCarriesTheCommittedResults() throws {
         let header = FrameHeader(kind: .results, source: "cam", seq: 12, capturedAt: 5, width: 8, height: 8)
-        let results = ResultsMessage(header: header, boxes: [PixelRect(x: 1, y: 1, width: 4, height: 4)],
-                                     probabilities: [0.1, 0.1, 0.1, 0.4, 0.1, 0.1, 0.1])
+        let results = ResultsMessage(
+            header: header, boxes: [PixelRect(x: 1, y: 1, width: 4, height: 4)],
+            probabilities: [0.1, 0.1, 0.1, 0.4, 0.1, 0.1, 0.1])
         let parts = AckMessage(results: results).parts
         #expect(try FrameHeader.decode(parts[0]).kind == .ack)
         let decoded = try AckMessage(parts: parts)

@@ -19,16 +19,18 @@ import Testing
         let path = directory.file("results.db")
         _ = try ResultStore(path: path, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         let database = try Database(path: path)
-        let frame = try database.prepare("""
+        let frame = try database.prepare(
+            """
             INSERT INTO frames (source, seq, captured_at, processed_at, width, height, face_count)
             VALUES (?1, ?2, ?3, ?3, 640, 480, ?4)
             """)
-        let face = try database.prepare("""
+        let face = try database.prepare(
+            """
             INSERT INTO faces VALUES (?1, ?2, 0, 0, 10, 10, ?3, 0.5, 0, 0, 0, 0, 0, 0, 0)
             """)
         let frames: [(source: String, offset: Double, emotions: [Emotion])] = [
             ("cam1", 5, [.happy, .happy, .sad]), ("cam1", 59.999999, [.neutral]), ("cam1", 60, [.angry]), ("cam1", 61, []),
-            ("cam2", 10, [.surprise]),
+            ("cam2", 10, [.surprise])
         ]
         for (seq, entry) in frames.enumerated() {
             try frame.bind(entry.source, at: 1)
@@ -57,14 +59,22 @@ import Testing
         let directory = try TemporaryDirectory()
         let report = try EmotionReport.make(databasePath: try handBuiltDatabase(in: directory))
         let start = Int64(Self.minute)
-        #expect(report == EmotionReport(bucketSeconds: 60, sources: [
-            .init(source: "cam1",
-                  buckets: [.init(start: start, tally: tally(frames: 2, [.happy: 2, .sad: 1, .neutral: 1])),
-                            .init(start: start + 60, tally: tally(frames: 2, [.angry: 1]))],
-                  total: tally(frames: 4, [.happy: 2, .sad: 1, .neutral: 1, .angry: 1])),
-            .init(source: "cam2", buckets: [.init(start: start, tally: tally(frames: 1, [.surprise: 1]))],
-                  total: tally(frames: 1, [.surprise: 1])),
-        ]))
+        #expect(
+            report
+                == EmotionReport(
+                    bucketSeconds: 60,
+                    sources: [
+                        .init(
+                            source: "cam1",
+                            buckets: [
+                                .init(start: start, tally: tally(frames: 2, [.happy: 2, .sad: 1, .neutral: 1])),
+                                .init(start: start + 60, tally: tally(frames: 2, [.angry: 1]))
+                            ],
+                            total: tally(frames: 4, [.happy: 2, .sad: 1, .neutral: 1, .angry: 1])),
+                        .init(
+                            source: "cam2", buckets: [.init(start: start, tally: tally(frames: 1, [.surprise: 1]))],
+                            total: tally(frames: 1, [.surprise: 1]))
+                    ]))
         let first = report.sources[0].buckets[0].tally
         #expect(first.faces == 4)
         #expect(first.share(of: .happy) == 0.5)
@@ -79,39 +89,42 @@ import Testing
         let path = try handBuiltDatabase(in: directory)
         let twoMinutes = try EmotionReport.make(databasePath: path, bucketSeconds: 120, source: "cam1")
         #expect(twoMinutes.sources.map(\.source) == ["cam1"])
-        #expect(twoMinutes.sources[0].buckets == [
-            .init(start: Int64(Self.minute), tally: tally(frames: 4, [.happy: 2, .sad: 1, .neutral: 1, .angry: 1])),
-        ])
+        #expect(
+            twoMinutes.sources[0].buckets == [
+                .init(start: Int64(Self.minute), tally: tally(frames: 4, [.happy: 2, .sad: 1, .neutral: 1, .angry: 1]))
+            ])
         #expect(try EmotionReport.make(databasePath: path, source: "nobody").sources.isEmpty)
     }
 
     @Test func textHasABlockPerSourceWithATotalLine() throws {
         let directory = try TemporaryDirectory()
         let text = try EmotionReport.make(databasePath: try handBuiltDatabase(in: directory)).text()
-        #expect(text == """
-            source cam1
-            minute (UTC)          frames    faces   angry  disgust    fear   happy     sad  surprise  neutral
-            2023-11-14 22:14           2        4    0.0%     0.0%    0.0%   50.0%   25.0%      0.0%    25.0%
-            2023-11-14 22:15           2        1  100.0%     0.0%    0.0%    0.0%    0.0%      0.0%     0.0%
-            total                      4        5   20.0%     0.0%    0.0%   40.0%   20.0%      0.0%    20.0%
+        #expect(
+            text == """
+                source cam1
+                minute (UTC)          frames    faces   angry  disgust    fear   happy     sad  surprise  neutral
+                2023-11-14 22:14           2        4    0.0%     0.0%    0.0%   50.0%   25.0%      0.0%    25.0%
+                2023-11-14 22:15           2        1  100.0%     0.0%    0.0%    0.0%    0.0%      0.0%     0.0%
+                total                      4        5   20.0%     0.0%    0.0%   40.0%   20.0%      0.0%    20.0%
 
-            source cam2
-            minute (UTC)          frames    faces   angry  disgust    fear   happy     sad  surprise  neutral
-            2023-11-14 22:14           1        1    0.0%     0.0%    0.0%    0.0%    0.0%    100.0%     0.0%
-            total                      1        1    0.0%     0.0%    0.0%    0.0%    0.0%    100.0%     0.0%
-            """)
+                source cam2
+                minute (UTC)          frames    faces   angry  disgust    fear   happy     sad  surprise  neutral
+                2023-11-14 22:14           1        1    0.0%     0.0%    0.0%    0.0%    0.0%    100.0%     0.0%
+                total                      1        1    0.0%     0.0%    0.0%    0.0%    0.0%    100.0%     0.0%
+                """)
     }
 
     @Test func jsonHoldsCountsAndShares() throws {
         let directory = try TemporaryDirectory()
         let report = try EmotionReport.make(databasePath: try handBuiltDatabase(in: directory), source: "cam2")
-        #expect(report.json() == """
-            {"bucket_seconds":60,"sources":[{"source":"cam2","buckets":[{"start":1700000040,"start_time":"2023-11-14T22:14:00Z",\
-            "frames":1,"faces":1,"counts":{"angry":0,"disgust":0,"fear":0,"happy":0,"sad":0,"surprise":1,"neutral":0},\
-            "shares":{"angry":0,"disgust":0,"fear":0,"happy":0,"sad":0,"surprise":1,"neutral":0}}],\
-            "total":{"frames":1,"faces":1,"counts":{"angry":0,"disgust":0,"fear":0,"happy":0,"sad":0,"surprise":1,"neutral":0},\
-            "shares":{"angry":0,"disgust":0,"fear":0,"happy":0,"sad":0,"surprise":1,"neutral":0}}}]}
-            """)
+        #expect(
+            report.json() == """
+                {"bucket_seconds":60,"sources":[{"source":"cam2","buckets":[{"start":1700000040,"start_time":"2023-11-14T22:14:00Z",\
+                "frames":1,"faces":1,"counts":{"angry":0,"disgust":0,"fear":0,"happy":0,"sad":0,"surprise":1,"neutral":0},\
+                "shares":{"angry":0,"disgust":0,"fear":0,"happy":0,"sad":0,"surprise":1,"neutral":0}}],\
+                "total":{"frames":1,"faces":1,"counts":{"angry":0,"disgust":0,"fear":0,"happy":0,"sad":0,"surprise":1,"neutral":0},\
+                "shares":{"angry":0,"disgust":0,"fear":0,"happy":0,"sad":0,"surprise":1,"neutral":0}}}]}
+                """)
         #expect(try JSONSerialization.jsonObject(with: Data(report.json().utf8)) is [String: Any])
     }
 

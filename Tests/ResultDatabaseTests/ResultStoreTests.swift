@@ -1,7 +1,7 @@
 import CSQLite
 import Foundation
-import Logging
 import Imaging
+import Logging
 import ResultDatabase
 import SQLite
 import TestSupport
@@ -23,11 +23,12 @@ import Testing
         let path = directory.file("results.db")
         let store = try ResultStore(path: path, logger: logger)
         #expect(try store.counts() == (0, 0))
-        #expect(try rows(path, "SELECT type, name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name") == [
-            [.text("view"), .text("face_results")], [.text("table"), .text("faces")],
-            [.text("index"), .text("faces_by_emotion")], [.text("table"), .text("frames")],
-            [.text("index"), .text("frames_by_source_time")], [.text("index"), .text("frames_by_time")],
-        ])
+        #expect(
+            try rows(path, "SELECT type, name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name") == [
+                [.text("view"), .text("face_results")], [.text("table"), .text("faces")],
+                [.text("index"), .text("faces_by_emotion")], [.text("table"), .text("frames")],
+                [.text("index"), .text("frames_by_source_time")], [.text("index"), .text("frames_by_time")]
+            ])
         #expect(try rows(path, "PRAGMA user_version") == [[.integer(1)]])
         #expect(try rows(path, "PRAGMA journal_mode") == [[.text("wal")]])
         #expect(try rows(path, "SELECT name FROM pragma_index_info('frames_by_source_time')") == [[.text("source")], [.text("captured_at")]])
@@ -42,20 +43,31 @@ import Testing
         // Happy and sad tie at 0.3: the first in FER2013 order wins.
         let tie: [Float] = [0.1, 0.05, 0.05, 0.3, 0.3, 0.1, 0.1]
         let neutral: [Float] = [0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.79]
-        let message = resultsMessage(seq: 7, capturedAt: 1_700_000_045_250_000, faces: [
-            (PixelRect(x: 1, y: 2, width: 30, height: 31), tie),
-            (PixelRect(x: 100, y: 120, width: 60, height: 61), neutral),
-        ], detectMicros: 21_500, classifyMicros: 0)
+        let message = resultsMessage(
+            seq: 7, capturedAt: 1_700_000_045_250_000,
+            faces: [
+                (PixelRect(x: 1, y: 2, width: 30, height: 31), tie),
+                (PixelRect(x: 100, y: 120, width: 60, height: 61), neutral)
+            ], detectMicros: 21_500, classifyMicros: 0)
         #expect(try store.record([message], processedAt: 1_700_000_046_000_000) == [true])
 
-        #expect(try rows(path, "SELECT source, seq, captured_at, processed_at, width, height, face_count, detect_ms, classify_ms FROM frames")
-            == [[.text("cam1"), .integer(7), .real(1_700_000_045.25), .real(1_700_000_046), .integer(640), .integer(480),
-                 .integer(2), .real(21.5), .null]])
-        let faces = try rows(path, "SELECT face_index, x, y, w, h, emotion, confidence, angry, disgust, fear, happy, sad, surprise, neutral FROM faces ORDER BY face_index")
+        #expect(
+            try rows(path, "SELECT source, seq, captured_at, processed_at, width, height, face_count, detect_ms, classify_ms FROM frames")
+                == [
+                    [
+                        .text("cam1"), .integer(7), .real(1_700_000_045.25), .real(1_700_000_046), .integer(640), .integer(480),
+                        .integer(2), .real(21.5), .null
+                    ]
+                ])
+        let faces = try rows(
+            path,
+            "SELECT face_index, x, y, w, h, emotion, confidence, angry, disgust, fear, happy, sad, surprise, neutral FROM faces ORDER BY face_index")
         let tieValues: [SQLiteValue] = tie.map { .real(Double($0)) }
         let neutralValues: [SQLiteValue] = neutral.map { .real(Double($0)) }
         let firstFace: [SQLiteValue] = [.integer(0), .integer(1), .integer(2), .integer(30), .integer(31), .text("happy"), .real(Double(Float(0.3)))]
-        let secondFace: [SQLiteValue] = [.integer(1), .integer(100), .integer(120), .integer(60), .integer(61), .text("neutral"), .real(Double(Float(0.79)))]
+        let secondFace: [SQLiteValue] = [
+            .integer(1), .integer(100), .integer(120), .integer(60), .integer(61), .text("neutral"), .real(Double(Float(0.79)))
+        ]
         #expect(faces == [firstFace + tieValues, secondFace + neutralValues])
     }
 
@@ -67,22 +79,28 @@ import Testing
         #expect(try store.record([first], processedAt: 1) == [true])
         #expect(try store.record([first], processedAt: 2) == [false])
         // A re-sent frame with other faces keeps what was recorded first.
-        let resent = resultsMessage(seq: 1, faces: [(PixelRect(x: 5, y: 5, width: 10, height: 10), probabilities(favouring: .sad)),
-                                                     (PixelRect(x: 50, y: 5, width: 10, height: 10), probabilities(favouring: .sad))])
+        let resent = resultsMessage(
+            seq: 1,
+            faces: [
+                (PixelRect(x: 5, y: 5, width: 10, height: 10), probabilities(favouring: .sad)),
+                (PixelRect(x: 50, y: 5, width: 10, height: 10), probabilities(favouring: .sad))
+            ])
         // In one batch: new, already recorded, and the same new frame twice.
         let other = resultsMessage(seq: 2, faces: [(PixelRect(x: 1, y: 1, width: 9, height: 9), probabilities(favouring: .fear))])
         let sameSeqOtherSource = resultsMessage(source: "cam2", seq: 1)
         #expect(try store.record([other, resent, other, sameSeqOtherSource], processedAt: 3) == [true, false, false, true])
 
         #expect(try store.counts() == (3, 2))
-        #expect(try rows(path, "SELECT source, seq, processed_at, face_count FROM frames ORDER BY id") == [
-            [.text("cam1"), .integer(1), .real(1e-6), .integer(1)],
-            [.text("cam1"), .integer(2), .real(3e-6), .integer(1)],
-            [.text("cam2"), .integer(1), .real(3e-6), .integer(0)],
-        ])
-        #expect(try rows(path, "SELECT seq, x, emotion FROM face_results ORDER BY seq") == [
-            [.integer(1), .integer(0), .text("happy")], [.integer(2), .integer(1), .text("fear")],
-        ])
+        #expect(
+            try rows(path, "SELECT source, seq, processed_at, face_count FROM frames ORDER BY id") == [
+                [.text("cam1"), .integer(1), .real(1e-6), .integer(1)],
+                [.text("cam1"), .integer(2), .real(3e-6), .integer(1)],
+                [.text("cam2"), .integer(1), .real(3e-6), .integer(0)]
+            ])
+        #expect(
+            try rows(path, "SELECT seq, x, emotion FROM face_results ORDER BY seq") == [
+                [.integer(1), .integer(0), .text("happy")], [.integer(2), .integer(1), .text("fear")]
+            ])
     }
 
     @Test func aFrameWithoutFacesIsAFrameRowWithFaceCountZero() throws {
@@ -114,18 +132,25 @@ import Testing
         let path = directory.file("results.db")
         let store = try ResultStore(path: path, logger: logger)
         let surprise = probabilities(favouring: .surprise)
-        try store.record([resultsMessage(source: "door", seq: 3, capturedAt: 1_700_000_045_250_000,
-                                         faces: [(PixelRect(x: 4, y: 5, width: 6, height: 7), surprise)])], processedAt: 0)
+        try store.record(
+            [
+                resultsMessage(
+                    source: "door", seq: 3, capturedAt: 1_700_000_045_250_000,
+                    faces: [(PixelRect(x: 4, y: 5, width: 6, height: 7), surprise)])
+            ], processedAt: 0)
         let statement = try Database(path: path, configuration: .init(access: .readOnly)).prepare("SELECT * FROM face_results")
-        #expect((0..<statement.columnCount).map { statement.columnName(at: $0) } == [
-            "source", "seq", "captured_at", "captured_time", "face_index", "x", "y", "w", "h", "emotion", "confidence",
-            "angry", "disgust", "fear", "happy", "sad", "surprise", "neutral",
-        ])
+        #expect(
+            (0..<statement.columnCount).map { statement.columnName(at: $0) } == [
+                "source", "seq", "captured_at", "captured_time", "face_index", "x", "y", "w", "h", "emotion", "confidence",
+                "angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"
+            ])
         #expect(try statement.step())
         let values = (0..<statement.columnCount).map { statement.value(at: $0) }
-        let frameAndFace: [SQLiteValue] = [.text("door"), .integer(3), .real(1_700_000_045.25), .text("2023-11-14 22:14:05.250"),
-                                           .integer(0), .integer(4), .integer(5), .integer(6), .integer(7), .text("surprise"),
-                                           .real(Double(Float(0.7)))]
+        let frameAndFace: [SQLiteValue] = [
+            .text("door"), .integer(3), .real(1_700_000_045.25), .text("2023-11-14 22:14:05.250"),
+            .integer(0), .integer(4), .integer(5), .integer(6), .integer(7), .text("surprise"),
+            .real(Double(Float(0.7)))
+        ]
         let surpriseValues: [SQLiteValue] = surprise.map { .real(Double($0)) }
         #expect(values == frameAndFace + surpriseValues)
         #expect(try statement.step() == false)

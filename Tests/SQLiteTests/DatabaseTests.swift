@@ -97,7 +97,7 @@ import Testing
         try database.execute("CREATE TABLE t(x UNIQUE); INSERT INTO t VALUES (1)")
         let error = try #require(throws: SQLiteError.self) { try database.execute("INSERT INTO t VALUES (1)") }
         #expect(error.code == SQLITE_CONSTRAINT)
-        #expect(error.extendedCode == 2067) // SQLITE_CONSTRAINT_UNIQUE, a macro Swift does not import
+        #expect(error.extendedCode == 2067)  // SQLITE_CONSTRAINT_UNIQUE, a macro Swift does not import
         #expect(error.description.contains("(SQLITE_CONSTRAINT, code 19, extended code 2067)"))
     }
 
@@ -145,7 +145,7 @@ import Testing
             try database.transaction { () throws(SQLiteError) in
                 try run(1)
                 try run(2)
-                try run(1) // violates UNIQUE: the whole transaction goes
+                try run(1)  // violates UNIQUE: the whole transaction goes
             }
         }
         #expect(error.code == SQLITE_CONSTRAINT)

@@ -1,16 +1,18 @@
 import Foundation
 import Logging
-@testable import Supervisor
-@testable import Timing
 import TestSupport
 import Testing
+
+@testable import Supervisor
+@testable import Timing
 
 /// A file source plays through the stack while the recorder, a classifier, a detector and the
 /// broker are killed with SIGKILL one after another, each restarted by the supervisor. Every frame
 /// ends in the database exactly once; frames lost in flight (in a killed worker's or the broker's
 /// queues) are re-sent by the ingest, and the test prints how many after each kill.
-@Suite("Fault tolerance", .serialized,
-       .enabled(if: StackTestSupport.ready || StackTestSupport.inCI, StackTestSupport.skipMessage))
+@Suite(
+    "Fault tolerance", .serialized,
+    .enabled(if: StackTestSupport.ready || StackTestSupport.inCI, StackTestSupport.skipMessage))
 struct FaultToleranceTests {
     @Test func killingEveryStageInTurnLosesNoResult() throws {
         let directory = try StackTestSupport.temporaryDirectory()
@@ -67,8 +69,9 @@ struct FaultToleranceTests {
         for victim in ["recorder", "classifier-1", "detector-1", "broker"] {
             #expect(summary.restarts[victim] == 1, "\(victim) restarts: \(summary.restarts[victim] ?? 0)")
         }
-        print("fault test: frames lost in flight and re-sent by the ingest, per killed stage: "
-              + lostAfter.map { "\($0.stage) \($0.frames)" }.joined(separator: ", "))
+        print(
+            "fault test: frames lost in flight and re-sent by the ingest, per killed stage: "
+                + lostAfter.map { "\($0.stage) \($0.frames)" }.joined(separator: ", "))
 
         try StackTestSupport.expectEveryFrameOnce(of: "clip", count: frameCount, in: database, directory: directory)
     }

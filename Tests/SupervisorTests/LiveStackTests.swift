@@ -1,16 +1,19 @@
-import Processes
 import Foundation
 import Logging
-@testable import Supervisor
+import Processes
 import TestSupport
 import Testing
+
+@testable import Supervisor
 
 /// Live sources through the whole stack: a real RTSP server (GStreamer's, Tests/IngestTests/RTSP)
 /// on loopback feeds `moodwire up`'s ingest and a second ingest process with two sources; the
 /// server is stopped and restarted mid-stream, and results resume within 10 s.
-@Suite("Live stack", .serialized,
-       .enabled(if: (StackTestSupport.ready && FileManager.default.fileExists(atPath: "/usr/bin/python3")) || StackTestSupport.inCI,
-                StackTestSupport.skipMessage))
+@Suite(
+    "Live stack", .serialized,
+    .enabled(
+        if: (StackTestSupport.ready && FileManager.default.fileExists(atPath: "/usr/bin/python3")) || StackTestSupport.inCI,
+        StackTestSupport.skipMessage))
 struct LiveStackTests {
     static let serverScript = StackTestSupport.repositoryRoot.appendingPathComponent("Tests/IngestTests/RTSP/rtsp_server.py").path
 
@@ -33,10 +36,12 @@ struct LiveStackTests {
         // A second ingest process with two sources on the same camera: several sources per
         // process, and several ingest processes per stack.
         let pairLog = directory + "/pair.log"
-        let pair = try StackTestSupport.spawn(StackTestSupport.binDirectory + "/moodwire-ingest", [
-            "--base-port", "\(basePort)", "--source", "hall=" + url, "--source", "yard=" + url,
-            "--stall-timeout", "3", "--max-backoff", "1", "--log-level", "info",
-        ], log: pairLog)
+        let pair = try StackTestSupport.spawn(
+            StackTestSupport.binDirectory + "/moodwire-ingest",
+            [
+                "--base-port", "\(basePort)", "--source", "hall=" + url, "--source", "yard=" + url,
+                "--stall-timeout", "3", "--max-backoff", "1", "--log-level", "info"
+            ], log: pairLog)
         defer {
             pair.stop(timeout: .seconds(10))
             stack.stopAndWait()
@@ -77,9 +82,11 @@ struct LiveStackTests {
 
     private func startServer(port: Int, image: String, in directory: String) throws -> ChildProcess {
         let log = directory + "/rtsp-\(UUID().uuidString).log"
-        let process = try StackTestSupport.spawn("/usr/bin/python3", [
-            Self.serverScript, "--port", "\(port)", "--image", image, "--user", "viewer", "--password", "s3cret",
-        ], log: log)
+        let process = try StackTestSupport.spawn(
+            "/usr/bin/python3",
+            [
+                Self.serverScript, "--port", "\(port)", "--image", image, "--user", "viewer", "--password", "s3cret"
+            ], log: log)
         let deadline = ContinuousClock.now + .seconds(15)
         while ContinuousClock.now < deadline {
             if ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").hasPrefix("ready") { return process }

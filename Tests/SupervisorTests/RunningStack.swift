@@ -1,10 +1,11 @@
 import Foundation
 import Logging
+import TestSupport
+import Testing
+
 @testable import Messaging
 @testable import Supervisor
 @testable import Timing
-import TestSupport
-import Testing
 
 /// A `StackSupervisor` running on a thread of its own, as `moodwire up` runs it.
 final class RunningStack: @unchecked Sendable {

@@ -1,14 +1,15 @@
 import Foundation
 import Messaging
 import PipelineProtocol
-import Timing
 import TestSupport
 import Testing
+import Timing
 
 /// The real processes on loopback: `moodwire up` starts broker, ingest, detector, classifier and
 /// recorder; the database must hold every frame once, with the faces `moodwire analyze` finds.
-@Suite("Stack integration", .serialized,
-       .enabled(if: StackTestSupport.ready || StackTestSupport.inCI, StackTestSupport.skipMessage))
+@Suite(
+    "Stack integration", .serialized,
+    .enabled(if: StackTestSupport.ready || StackTestSupport.inCI, StackTestSupport.skipMessage))
 struct StackIntegrationTests {
     @Test func folderAndVideoAreRecordedOnceWithAnalyzeResults() throws {
         let directory = try StackTestSupport.temporaryDirectory()
@@ -20,15 +21,20 @@ struct StackIntegrationTests {
         try StackTestSupport.makeVideo(from: nil, frames: 12, to: video)
         let database = directory + "/results.db"
 
-        let up = try StackTestSupport.run("moodwire", [
-            "up", "--source", "faces=\(StackTestSupport.sharedData)/faces", "--source", video, "--db", database,
-            "--base-port", "\(StackTestSupport.basePort())", "--no-web",
-        ], in: directory)
+        let up = try StackTestSupport.run(
+            "moodwire",
+            [
+                "up", "--source", "faces=\(StackTestSupport.sharedData)/faces", "--source", video, "--db", database,
+                "--base-port", "\(StackTestSupport.basePort())", "--no-web"
+            ], in: directory)
         #expect(up.status == 0, "moodwire up failed: \(up.stderr)")
         #expect(up.stdout.contains("Recorded \(photos.count + 12) frames"), "summary: \(up.stdout)")
 
         // One frame row per photo and per video frame, numbered from 0 without gaps.
-        let frames = try StackTestSupport.query(database, "SELECT source, count(*) AS n, count(DISTINCT seq) AS distinct_seq, min(seq) AS first, max(seq) AS last FROM frames GROUP BY source ORDER BY source", in: directory)
+        let frames = try StackTestSupport.query(
+            database,
+            "SELECT source, count(*) AS n, count(DISTINCT seq) AS distinct_seq, min(seq) AS first, max(seq) AS last FROM frames GROUP BY source ORDER BY source",
+            in: directory)
         #expect(frames.count == 2)
         let bySource = Dictionary(uniqueKeysWithValues: frames.map { ($0["source"] as! String, $0) })
         #expect(bySource["faces"]?["n"] as? Int == photos.count)
@@ -39,7 +45,9 @@ struct StackIntegrationTests {
 
         // The photos' faces equal `moodwire analyze`'s: same boxes, same probabilities.
         let expected = try StackTestSupport.analyze(photos, in: directory)
-        let recorded = try StackTestSupport.query(database, """
+        let recorded = try StackTestSupport.query(
+            database,
+            """
             SELECT f.seq, f.width, f.height, f.face_count, r.face_index, r.x, r.y, r.w, r.h, r.emotion,
                    r.angry, r.disgust, r.fear, r.happy, r.sad, r.surprise, r.neutral
             FROM frames f LEFT JOIN faces r ON r.frame_id = f.id
@@ -54,8 +62,9 @@ struct StackIntegrationTests {
             totalFaces += wanted.count
             for (row, face) in zip(rows, wanted) {
                 let box = face["box"] as! [String: Int]
-                #expect([row["x"], row["y"], row["w"], row["h"]].map { $0 as? Int } == [box["x"], box["y"], box["w"], box["h"]],
-                        "\(name): box")
+                #expect(
+                    [row["x"], row["y"], row["w"], row["h"]].map { $0 as? Int } == [box["x"], box["y"], box["w"], box["h"]],
+                    "\(name): box")
                 #expect(row["emotion"] as? String == face["emotion"] as? String, "\(name): emotion")
                 let probabilities = face["probabilities"] as! [String: Double]
                 for (emotion, probability) in probabilities {
@@ -66,16 +75,20 @@ struct StackIntegrationTests {
         }
         #expect(totalFaces > 10)
         // Frames without faces are recorded too, with their size.
-        let clip = try StackTestSupport.query(database, "SELECT count(*) AS n, max(face_count) AS faces, min(width) AS w, min(height) AS h FROM frames WHERE source = 'clip.avi'", in: directory)
+        let clip = try StackTestSupport.query(
+            database, "SELECT count(*) AS n, max(face_count) AS faces, min(width) AS w, min(height) AS h FROM frames WHERE source = 'clip.avi'",
+            in: directory)
         #expect(clip.first?["n"] as? Int == 12)
         #expect(clip.first?["faces"] as? Int == 0)
         #expect(clip.first?["w"] as? Int == 640 && clip.first?["h"] as? Int == 480)
 
         // Playing the same sources into the same database adds nothing.
-        let again = try StackTestSupport.run("moodwire", [
-            "up", "--source", "faces=\(StackTestSupport.sharedData)/faces", "--db", database,
-            "--base-port", "\(StackTestSupport.basePort())", "--no-web",
-        ], in: directory)
+        let again = try StackTestSupport.run(
+            "moodwire",
+            [
+                "up", "--source", "faces=\(StackTestSupport.sharedData)/faces", "--db", database,
+                "--base-port", "\(StackTestSupport.basePort())", "--no-web"
+            ], in: directory)
         #expect(again.status == 0, "second run failed: \(again.stderr)")
         let count = try StackTestSupport.query(database, "SELECT count(*) AS n FROM frames", in: directory)
         #expect(count.first?["n"] as? Int == photos.count + 12)
@@ -86,8 +99,9 @@ struct StackIntegrationTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let database = directory + "/results.db"
         let port = StackTestSupport.basePort()
-        let (up, _, upErrors) = try StackTestSupport.start("moodwire", ["up", "--db", database, "--base-port", "\(port)", "--no-web"],
-                                                          in: directory)
+        let (up, _, upErrors) = try StackTestSupport.start(
+            "moodwire", ["up", "--db", database, "--base-port", "\(port)", "--no-web"],
+            in: directory)
         defer { if up.isRunning { kill(up.processIdentifier, SIGKILL) } }
         // Malformed messages first, into the stages' own queues: each is counted and dropped, and
         // the stages carry on with the good frames that follow.
@@ -97,16 +111,20 @@ struct StackIntegrationTests {
             let socket = try ZMQSocket(context, .push)
             try socket.connect(endpoints.connect(queue))
             let header = FrameHeader(kind: .frame, source: "bad", seq: 1, capturedAt: 0).encoded()
-            for message in [[[UInt8]("garbage".utf8)], [header], [header, [1], [2], [3]], [Array(header.prefix(40))],
-                            FrameHeader(kind: .ack, source: "bad", seq: 2, capturedAt: 0).parts3] {
+            for message in [
+                [[UInt8]("garbage".utf8)], [header], [header, [1], [2], [3]], [Array(header.prefix(40))],
+                FrameHeader(kind: .ack, source: "bad", seq: 2, capturedAt: 0).parts3
+            ] {
                 #expect(try socket.send(message, timeoutMilliseconds: 5000))
             }
         }
         let photos = Array(StackTestSupport.facePhotos.prefix(3))
-        let client = try StackTestSupport.run("/usr/bin/python3", [
-            StackTestSupport.repositoryRoot.path + "/examples/pyzmq_client.py", "--base-port", "\(port)",
-            "--source", "python", "--first-seq", "100", "--timeout", "60",
-        ] + photos, in: directory)
+        let client = try StackTestSupport.run(
+            "/usr/bin/python3",
+            [
+                StackTestSupport.repositoryRoot.path + "/examples/pyzmq_client.py", "--base-port", "\(port)",
+                "--source", "python", "--first-seq", "100", "--timeout", "60"
+            ] + photos, in: directory)
         #expect(client.status == 0, "client failed: \(client.stderr)")
         let lines = client.stdout.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
         #expect(lines.count == photos.count)

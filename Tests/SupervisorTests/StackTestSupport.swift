@@ -1,12 +1,14 @@
-import Processes
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-@testable import CommandLineSupport
-@testable import SQLite
+import Processes
 import TestSupport
 import Testing
+
+@testable import CommandLineSupport
+@testable import SQLite
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// Runs the real executables (built beside the test bundle) as child processes.
 enum StackTestSupport {
@@ -68,9 +70,10 @@ enum StackTestSupport {
     static func run(_ executable: String, _ arguments: [String], in directory: String, timeout: Duration = .seconds(180)) throws -> Output {
         let (process, stdout, stderr) = try start(executable, arguments, in: directory)
         try wait(for: process, timeout: timeout)
-        return Output(status: process.terminationStatus,
-                      stdout: (try? String(contentsOfFile: stdout, encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOfFile: stderr, encoding: .utf8)) ?? "")
+        return Output(
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOfFile: stdout, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: stderr, encoding: .utf8)) ?? "")
     }
 
     static func wait(for process: Process, timeout: Duration) throws {
@@ -98,15 +101,18 @@ enum StackTestSupport {
     /// short-lived Foundation processes beside long-running ones have been seen to leave one unreaped.
     static func count(_ database: String, _ sql: String) -> Int {
         guard FileManager.default.fileExists(atPath: database),
-              let connection = try? Database(path: database, configuration: .init(access: .readOnly)),
-              let statement = try? connection.prepare(sql), (try? statement.step()) == true else { return 0 }
+            let connection = try? Database(path: database, configuration: .init(access: .readOnly)),
+            let statement = try? connection.prepare(sql), (try? statement.step()) == true
+        else { return 0 }
         return Int(statement.int64(at: 0))
     }
 
     /// Checks that the database holds frames 0..<count of `source` exactly once each, one face row
     /// per face counted, and at least as many faces as frames (the test videos show a face throughout).
     static func expectEveryFrameOnce(of source: String, count: Int, in database: String, directory: String) throws {
-        let rows = try query(database, """
+        let rows = try query(
+            database,
+            """
             SELECT count(*) AS n, count(DISTINCT seq) AS distinct_seq, min(seq) AS first, max(seq) AS last,
                    sum(face_count) AS faces, (SELECT count(*) FROM faces) AS face_rows FROM frames WHERE source = '\(source)'
             """, in: directory)
@@ -146,8 +152,9 @@ enum StackTestSupport {
     /// then never returns).
     static func spawn(_ executable: String, _ arguments: [String], log: String) throws -> ChildProcess {
         let command = ([executable] + arguments).map(shellQuoted).joined(separator: " ")
-        return try ChildProcess(executable: "/bin/sh", arguments: ["-c", "exec \(command) > \(shellQuoted(log)) 2>&1"],
-                                options: .init(ownProcessGroup: true))
+        return try ChildProcess(
+            executable: "/bin/sh", arguments: ["-c", "exec \(command) > \(shellQuoted(log)) 2>&1"],
+            options: .init(ownProcessGroup: true))
     }
 
     private static func shellQuoted(_ text: String) -> String {
@@ -158,10 +165,13 @@ enum StackTestSupport {
     /// test pattern (no faces) when `image` is nil.
     static func makeVideo(from image: String?, frames: Int, to path: String) throws {
         let input = image.map { ["-loop", "1", "-i", $0] } ?? ["-f", "lavfi", "-i", "testsrc=size=640x480:rate=10"]
-        let output = try run("/usr/bin/ffmpeg", ["-hide_banner", "-loglevel", "error", "-y"] + input + [
-                                 "-vf", "scale=640:480,format=yuv420p", "-frames:v", "\(frames)", "-r", "10",
-                                 "-c:v", "mpeg4", "-q:v", "3", path],
-                             in: FileManager.default.temporaryDirectory.path, timeout: .seconds(60))
+        let output = try run(
+            "/usr/bin/ffmpeg",
+            ["-hide_banner", "-loglevel", "error", "-y"] + input + [
+                "-vf", "scale=640:480,format=yuv420p", "-frames:v", "\(frames)", "-r", "10",
+                "-c:v", "mpeg4", "-q:v", "3", path
+            ],
+            in: FileManager.default.temporaryDirectory.path, timeout: .seconds(60))
         guard output.status == 0 else { throw StackTestError("ffmpeg failed: \(output.stderr)") }
     }
 

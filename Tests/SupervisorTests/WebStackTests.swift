@@ -1,15 +1,17 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import TestSupport
 import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// The web service inside a running stack: uploads in every accepted form go through the real
 /// detector and classifier processes and come back with `moodwire analyze`'s answers; a real
 /// browser (headless Chromium) uses the upload and live pages.
-@Suite("Web in the stack", .serialized,
-       .enabled(if: StackTestSupport.ready || StackTestSupport.inCI, StackTestSupport.skipMessage))
+@Suite(
+    "Web in the stack", .serialized,
+    .enabled(if: StackTestSupport.ready || StackTestSupport.inCI, StackTestSupport.skipMessage))
 struct WebStackTests {
     static var browserReady: Bool {
         FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium")
@@ -24,9 +26,13 @@ struct WebStackTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let database = directory + "/results.db"
         let port = StackTestSupport.basePort()
-        let (up, _, errors) = try StackTestSupport.start("moodwire", ["up", "--db", database, "--base-port", "\(port)",
-                                                                      "--web-port", "\(port + 8)", "--keep-running"] + sources.flatMap { ["--source", $0] },
-                                                         in: directory)
+        let (up, _, errors) = try StackTestSupport.start(
+            "moodwire",
+            [
+                "up", "--db", database, "--base-port", "\(port)",
+                "--web-port", "\(port + 8)", "--keep-running"
+            ] + sources.flatMap { ["--source", $0] },
+            in: directory)
         defer {
             if up.isRunning {
                 kill(up.processIdentifier, SIGINT)
@@ -42,7 +48,9 @@ struct WebStackTests {
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if let (_, status) = try? request(url + "/healthz"), status == 200 { return }
-            guard process.isRunning else { throw StackTestError("moodwire up ended: \((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")") }
+            guard process.isRunning else {
+                throw StackTestError("moodwire up ended: \((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")")
+            }
             Thread.sleep(forTimeInterval: 0.1)
         }
         throw StackTestError("the web service did not come up")
@@ -77,15 +85,18 @@ struct WebStackTests {
             _ = try StackTestSupport.run("/usr/bin/ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-i", photo, png], in: directory)
             let pngData = try Data(contentsOf: URL(fileURLWithPath: png))
             let boundary = "moodwire-test-boundary"
-            var multipart = Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"image\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n".utf8)
+            var multipart = Data(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"image\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n".utf8)
             multipart += jpeg + Data("\r\n--\(boundary)--\r\n".utf8)
             let forms: [(String, String, Data)] = [
                 ("JSON base64", "application/json", try JSONSerialization.data(withJSONObject: ["image": jpeg.base64EncodedString()])),
-                ("JSON data URL", "application/json",
-                 try JSONSerialization.data(withJSONObject: ["image": "data:image/jpeg;base64," + jpeg.base64EncodedString()])),
+                (
+                    "JSON data URL", "application/json",
+                    try JSONSerialization.data(withJSONObject: ["image": "data:image/jpeg;base64," + jpeg.base64EncodedString()])
+                ),
                 ("multipart", "multipart/form-data; boundary=\(boundary)", multipart),
                 ("raw JPEG", "image/jpeg", jpeg),
-                ("raw PNG", "image/png", pngData),
+                ("raw PNG", "image/png", pngData)
             ]
             for (form, type, body) in forms {
                 let (data, status) = try request(url + "/api/v1/analyze", method: "POST", contentType: type, body: body)
@@ -115,8 +126,12 @@ struct WebStackTests {
         try withStack { url, directory, _ in
             let expected = try StackTestSupport.analyze([photo], in: directory).values.first ?? []
             let screenshot = Self.screenshots + "/upload.png"
-            let output = try StackTestSupport.run("/usr/bin/python3", [Self.browserScript, "upload", "--url", url + "/", "--photo", photo,
-                                                                       "--screenshot", screenshot], in: directory)
+            let output = try StackTestSupport.run(
+                "/usr/bin/python3",
+                [
+                    Self.browserScript, "upload", "--url", url + "/", "--photo", photo,
+                    "--screenshot", screenshot
+                ], in: directory)
             #expect(output.status == 0, "browser: \(output.stderr)")
             let report = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any] ?? [:]
             #expect(report["error"] is NSNull)
@@ -137,8 +152,12 @@ struct WebStackTests {
         try StackTestSupport.makeVideo(from: StackTestSupport.facePhotos[4], frames: 600, to: video)
         try withStack(sources: ["clip=\(video)"]) { url, directory, _ in
             let screenshot = Self.screenshots + "/live.png"
-            let output = try StackTestSupport.run("/usr/bin/python3", [Self.browserScript, "live", "--url", url + "/live",
-                                                                       "--screenshot", screenshot, "--min-results", "5"], in: directory)
+            let output = try StackTestSupport.run(
+                "/usr/bin/python3",
+                [
+                    Self.browserScript, "live", "--url", url + "/live",
+                    "--screenshot", screenshot, "--min-results", "5"
+                ], in: directory)
             #expect(output.status == 0, "browser: \(output.stderr)")
             let report = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any] ?? [:]
             #expect(report["results"] as? Int ?? 0 >= 5)

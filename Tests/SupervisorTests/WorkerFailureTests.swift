@@ -1,14 +1,16 @@
 import Foundation
 import Logging
-@testable import Supervisor
 import TestSupport
 import Testing
+
+@testable import Supervisor
 
 /// Two detectors and two classifiers; one classifier is killed mid-stream and the supervisor
 /// restarts it. Frames it held are re-sent by the ingest after the acknowledgement timeout, and
 /// the recorder keeps each frame once.
-@Suite("Worker failure", .serialized,
-       .enabled(if: StackTestSupport.ready || StackTestSupport.inCI, StackTestSupport.skipMessage))
+@Suite(
+    "Worker failure", .serialized,
+    .enabled(if: StackTestSupport.ready || StackTestSupport.inCI, StackTestSupport.skipMessage))
 struct WorkerFailureTests {
     @Test func killedClassifierLosesNoFrameAndDuplicatesNone() throws {
         let directory = try StackTestSupport.temporaryDirectory()

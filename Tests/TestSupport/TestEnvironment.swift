@@ -33,14 +33,16 @@ extension Trait where Self == ConditionTrait {
     /// Runs when these folders of ../shared/data exist, and always under CI.
     public static func needsSharedData(_ folders: String...) -> Self {
         let present = folders.allSatisfy { FileManager.default.fileExists(atPath: sharedDataPath($0)) }
-        return .enabled(if: present || runningInCI,
-                        "needs ../shared/data/\(folders.joined(separator: ", ")); see shared/data/README.md")
+        return .enabled(
+            if: present || runningInCI,
+            "needs ../shared/data/\(folders.joined(separator: ", ")); see shared/data/README.md")
     }
 
     /// Runs when the emotion model is installed, and always under CI.
     public static var needsEmotionModel: Self {
-        .enabled(if: InstalledModels.emotionModel != nil || runningInCI,
-                 "needs \(ModelStore.emotionModel); run scripts/fetch-models.sh")
+        .enabled(
+            if: InstalledModels.emotionModel != nil || runningInCI,
+            "needs \(ModelStore.emotionModel); run scripts/fetch-models.sh")
     }
 }
 

@@ -1,11 +1,13 @@
 import Foundation
-import TextFormats
 import Testing
+import TextFormats
 
 @Suite struct JSONTextTests {
     /// Every escaped string must read back as itself through Foundation's JSON parser.
-    @Test(arguments: ["plain", "quote \" and backslash \\", "lines\nand\r\ttabs", "\u{0}\u{1}\u{1F}\u{7F}",
-                      "\u{2028}\u{2029}", "ünïcödé 😀", ""])
+    @Test(arguments: [
+        "plain", "quote \" and backslash \\", "lines\nand\r\ttabs", "\u{0}\u{1}\u{1F}\u{7F}",
+        "\u{2028}\u{2029}", "ünïcödé 😀", ""
+    ])
     func roundTripsThroughJSONSerialization(_ text: String) throws {
         let literal = JSONText.string(text)
         let parsed = try JSONSerialization.jsonObject(with: Data("[\(literal)]".utf8)) as? [String]
@@ -30,8 +32,10 @@ import Testing
         #expect(CSVText.field("door-camera") == "door-camera")
     }
 
-    @Test(arguments: [("a,b", #""a,b""#), (#"say "hi""#, #""say ""hi""""#), ("two\nlines", "\"two\nlines\""),
-                      ("crlf\r\n", "\"crlf\r\n\"")])
+    @Test(arguments: [
+        ("a,b", #""a,b""#), (#"say "hi""#, #""say ""hi""""#), ("two\nlines", "\"two\nlines\""),
+        ("crlf\r\n", "\"crlf\r\n\"")
+    ])
     func fieldsThatNeedQuotingAreQuoted(_ text: String, _ expected: String) {
         #expect(CSVText.field(text) == expected)
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Timing
 
 @Suite("Duration conversions")

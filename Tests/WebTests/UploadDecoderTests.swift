@@ -1,7 +1,8 @@
-@testable import Observability
 import Foundation
 import TestSupport
 import Testing
+
+@testable import Observability
 @testable import Web
 
 @Suite("Upload decoding")
@@ -21,8 +22,10 @@ struct UploadDecoderTests {
 
     @Test func jsonWithBase64OrDataURL() throws {
         let plain = Data(Self.png).base64EncodedString()
-        for text in [plain, "data:image/png;base64," + plain, String(plain.prefix(20)) + "\n" + plain.dropFirst(20),
-                     plain.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")] {
+        for text in [
+            plain, "data:image/png;base64," + plain, String(plain.prefix(20)) + "\n" + plain.dropFirst(20),
+            plain.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        ] {
             let body = try JSONSerialization.data(withJSONObject: ["image": text])
             #expect(try decoder.decode(body: [UInt8](body), contentType: "application/json; charset=utf-8").image == Self.png)
         }
@@ -46,7 +49,7 @@ struct UploadDecoderTests {
         (Array("hello".utf8), "image/jpeg", 415),
         (Array("hello".utf8), "text/plain", 415),
         ([0xFF, 0xD8, 0xFF, 0xE0, 0, 16, 0x4A, 0x46], "image/jpeg", 422),
-        (Array("--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n--b--".utf8), "multipart/form-data; boundary=b", 400),
+        (Array("--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n--b--".utf8), "multipart/form-data; boundary=b", 400)
     ])
     func badInputIsRefusedWithItsStatus(body: [UInt8], contentType: String, status: Int) {
         let error = #expect(throws: APIError.self) { try decoder.decode(body: body, contentType: contentType) }

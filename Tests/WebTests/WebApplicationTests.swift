@@ -2,12 +2,13 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import TestSupport
+import Testing
+
 @testable import Imaging
 @testable import PipelineProtocol
 @testable import ResultDatabase
 @testable import Web
-import TestSupport
-import Testing
 
 /// The routes on a database built here, with a gateway whose pipeline is not running.
 @Suite("Web routes")
@@ -17,8 +18,9 @@ struct WebApplicationTests {
         let store = try ResultStore(path: path, logger: Logger(label: "test"))
         var results: [ResultsMessage] = []
         for seq in 0..<5 {
-            let header = FrameHeader(kind: .results, source: seq < 3 ? "cam, \"one\"" : "cam2", seq: UInt64(seq),
-                                     capturedAt: Int64(1_764_000_000 + seq * 30) * 1_000_000, width: 640, height: 480)
+            let header = FrameHeader(
+                kind: .results, source: seq < 3 ? "cam, \"one\"" : "cam2", seq: UInt64(seq),
+                capturedAt: Int64(1_764_000_000 + seq * 30) * 1_000_000, width: 640, height: 480)
             var probabilities = [Float](repeating: 0.05, count: 7)
             probabilities[seq % 7] = 0.7
             results.append(ResultsMessage(header: header, boxes: [PixelRect(x: seq, y: 2, width: 40, height: 40)], probabilities: probabilities))
@@ -30,8 +32,9 @@ struct WebApplicationTests {
     func withApp(timeout: Duration = .seconds(10), _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let database = try Self.database()
         defer { try? FileManager.default.removeItem(atPath: database) }
-        let configuration = WebConfiguration(databasePath: database, endpoints: PipelineEndpoints(basePort: Int.random(in: 30_000...40_000)),
-                                             uploadTimeout: timeout)
+        let configuration = WebConfiguration(
+            databasePath: database, endpoints: PipelineEndpoints(basePort: Int.random(in: 30_000...40_000)),
+            uploadTimeout: timeout)
         let gateway = PipelineGateway(configuration: configuration, logger: Logger(label: "test"))
         let service = gateway.service()
         let running = Task { try await service.run() }
@@ -78,7 +81,8 @@ struct WebApplicationTests {
                 #expect(page["next_offset"] is NSNull)
             }
             // The source is a bound parameter: quotes and commas are data, not SQL.
-            try await client.execute(uri: "/api/v1/results?source=cam,%20%22one%22&since=1764000030&until=2025-11-24T16:01:01Z", method: .get) { response in
+            try await client.execute(uri: "/api/v1/results?source=cam,%20%22one%22&since=1764000030&until=2025-11-24T16:01:01Z", method: .get) {
+                response in
                 let rows = try json(response.body)["results"] as? [[String: Any]] ?? []
                 #expect(rows.map { $0["seq"] as? Int } == [2, 1])
             }
@@ -107,8 +111,10 @@ struct WebApplicationTests {
         }
     }
 
-    @Test(arguments: ["limit=0", "limit=abc", "offset=-1", "since=yesterday", "since=10&until=5", "bucket=0", "colour=red",
-                      "source=" + String(repeating: "a", count: 300)])
+    @Test(arguments: [
+        "limit=0", "limit=abc", "offset=-1", "since=yesterday", "since=10&until=5", "bucket=0", "colour=red",
+        "source=" + String(repeating: "a", count: 300)
+    ])
     func badQueryParametersAreRefused(query: String) async throws {
         try await withApp { client in
             try await client.execute(uri: "/api/v1/results?" + query, method: .get) { response in
@@ -125,7 +131,7 @@ struct WebApplicationTests {
                 ("application/json", ByteBuffer(string: "{\"image\": \"%%%\"}"), .badRequest),
                 ("image/jpeg", ByteBuffer(string: "plain text"), .unsupportedMediaType),
                 ("image/jpeg", ByteBuffer(), .badRequest),
-                ("image/jpeg", ByteBuffer(bytes: [UInt8](repeating: 0, count: (10 << 20) + 1)), .contentTooLarge),
+                ("image/jpeg", ByteBuffer(bytes: [UInt8](repeating: 0, count: (10 << 20) + 1)), .contentTooLarge)
             ]
             for (type, body, status) in cases {
                 try await client.execute(uri: "/api/v1/analyze", method: .post, headers: [.contentType: type], body: body) { response in
@@ -140,8 +146,10 @@ struct WebApplicationTests {
 
     @Test func anUploadAnswers504WhenThePipelineIsDown() async throws {
         try await withApp(timeout: .milliseconds(500)) { client in
-            try await client.execute(uri: "/api/v1/analyze", method: .post, headers: [.contentType: "image/png"],
-                                     body: ByteBuffer(bytes: UploadDecoderTests.png)) { response in
+            try await client.execute(
+                uri: "/api/v1/analyze", method: .post, headers: [.contentType: "image/png"],
+                body: ByteBuffer(bytes: UploadDecoderTests.png)
+            ) { response in
                 #expect(response.status == .gatewayTimeout)
                 let message = (try json(response.body)["error"] as? [String: Any])?["message"] as? String ?? ""
                 #expect(message.contains("pipeline"))

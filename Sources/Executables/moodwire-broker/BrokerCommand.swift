@@ -1,6 +1,6 @@
 import ArgumentParser
-import Logging
 import CommandLineSupport
+import Logging
 import Messaging
 
 @main
@@ -9,9 +9,9 @@ struct BrokerCommand: AsyncParsableCommand {
         commandName: "moodwire-broker",
         abstract: "Queue devices between ingests, detectors and classifiers.",
         discussion: """
-        Binds the frame queue (ingests connect to base port + 0, detectors to + 1) and the face queue \
-        (detectors send to + 2, classifiers connect to + 3), so that any number of each can come and go.
-        """
+            Binds the frame queue (ingests connect to base port + 0, detectors to + 1) and the face queue \
+            (detectors send to + 2, classifiers connect to + 3), so that any number of each can come and go.
+            """
     )
 
     @OptionGroup var service: ServiceOptions

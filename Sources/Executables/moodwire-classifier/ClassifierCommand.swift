@@ -2,9 +2,9 @@ import ArgumentParser
 import ClassifierStage
 import CommandLineSupport
 import EmotionClassification
-import Messaging
 import Foundation
 import Logging
+import Messaging
 
 @main
 struct ClassifierCommand: AsyncParsableCommand {
@@ -46,15 +46,18 @@ struct ClassifierCommand: AsyncParsableCommand {
         let logger = observability.logger
         let classifier: EmotionClassifier
         do {
-            let path = try !model.isEmpty ? model : ModelStore.standard(environment: ProcessInfo.processInfo.environment).locate(ModelStore.emotionModel)
+            let path =
+                try !model.isEmpty ? model : ModelStore.standard(environment: ProcessInfo.processInfo.environment).locate(ModelStore.emotionModel)
             classifier = try EmotionClassifier(modelPath: path, maxBatch: flipAverage ? 2 * batch : batch, threads: threads, logger: logger)
         } catch {
             throw ServiceRunner.configurationError("\(error)")
         }
-        let configuration = ClassifierServiceConfiguration(endpoints: service.endpoints, batchSize: batch,
-                                                           maxWait: .milliseconds(maxWaitMs), flipAveraged: flipAverage,
-                                                           resendAfter: .seconds(resendAfter))
-        try await ServiceRunner.run([ClassifierService.make(configuration, classifier: Handover(classifier), logger: logger)],
-                                    observability: observability)
+        let configuration = ClassifierServiceConfiguration(
+            endpoints: service.endpoints, batchSize: batch,
+            maxWait: .milliseconds(maxWaitMs), flipAveraged: flipAverage,
+            resendAfter: .seconds(resendAfter))
+        try await ServiceRunner.run(
+            [ClassifierService.make(configuration, classifier: Handover(classifier), logger: logger)],
+            observability: observability)
     }
 }

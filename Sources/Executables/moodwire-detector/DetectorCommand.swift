@@ -2,8 +2,8 @@ import ArgumentParser
 import CommandLineSupport
 import DetectorStage
 import FaceDetection
-import Imaging
 import Foundation
+import Imaging
 import Logging
 
 @main
@@ -49,7 +49,8 @@ struct DetectorCommand: AsyncParsableCommand {
         let logger = observability.logger
         let haar: HaarCascade
         do {
-            let path = try !cascade.isEmpty ? cascade : ModelStore.standard(environment: ProcessInfo.processInfo.environment).locate(ModelStore.faceCascade)
+            let path =
+                try !cascade.isEmpty ? cascade : ModelStore.standard(environment: ProcessInfo.processInfo.environment).locate(ModelStore.faceCascade)
             haar = try HaarCascade(contentsOf: path)
         } catch {
             throw ServiceRunner.configurationError("\(error)")

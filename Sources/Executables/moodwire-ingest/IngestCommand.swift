@@ -1,9 +1,9 @@
 import ArgumentParser
-import Foundation
 import CommandLineSupport
+import Foundation
 import Ingest
-import Messaging
 import Logging
+import Messaging
 import Synchronization
 
 @main
@@ -12,20 +12,22 @@ struct IngestCommand: AsyncParsableCommand {
         commandName: "moodwire-ingest",
         abstract: "Reads frames from image files, folders, video files, streams and cameras and sends them into the pipeline.",
         discussion: """
-        Each file frame is kept until the recorder acknowledges it and is re-sent after --ack-timeout, \
-        so a file source loses no frame when a worker dies. Live sources (rtsp://, rtsps://, http(s)://, \
-        v4l2:/dev/videoN) are reconnected with back-off whenever they fail or stall, and their frames \
-        are dropped (and counted) rather than queued when the pipeline is behind. Exits when every \
-        file frame is recorded: status 0, or 65 if a source could not be read to its end; with a \
-        live source it runs until stopped.
-        """
+            Each file frame is kept until the recorder acknowledges it and is re-sent after --ack-timeout, \
+            so a file source loses no frame when a worker dies. Live sources (rtsp://, rtsps://, http(s)://, \
+            v4l2:/dev/videoN) are reconnected with back-off whenever they fail or stall, and their frames \
+            are dropped (and counted) rather than queued when the pipeline is behind. Exits when every \
+            file frame is recorded: status 0, or 65 if a source could not be read to its end; with a \
+            live source it runs until stopped.
+            """
     )
 
     @OptionGroup var service: ServiceOptions
 
-    @Option(name: .customLong("source"), help: ArgumentHelp(
-        "[NAME=]PATH_OR_URL: an image file, a folder or glob of images, a video file, an rtsp://, rtsps://, http(s):// stream or a v4l2:/dev/videoN camera; repeatable (env MOODWIRE_SOURCES, comma-separated).",
-        valueName: "source"))
+    @Option(
+        name: .customLong("source"),
+        help: ArgumentHelp(
+            "[NAME=]PATH_OR_URL: an image file, a folder or glob of images, a video file, an rtsp://, rtsps://, http(s):// stream or a v4l2:/dev/videoN camera; repeatable (env MOODWIRE_SOURCES, comma-separated).",
+            valueName: "source"))
     var sources: [String] = environment("SOURCES").map { $0.split(separator: ",").map { String($0) } } ?? []
 
     @Flag(help: "Play each source again and again (env MOODWIRE_LOOP=1).")
@@ -72,8 +74,9 @@ struct IngestCommand: AsyncParsableCommand {
             let health = observability.health
             let live = LiveStreamOptions(stallTimeout: .seconds(stallTimeout), maximumBackoff: .seconds(maxBackoff)) { source, state in
                 // A closed source is the ingest stopping, which the "service" component reports.
-                health.update("source." + source, healthy: state == .streaming || state == .closed, state: state.name,
-                              detail: state == .streaming ? nil : state.description)
+                health.update(
+                    "source." + source, healthy: state == .streaming || state == .closed, state: state.name,
+                    detail: state == .streaming ? nil : state.description)
             }
             frameSources = try specs.map { try $0.open(SourceOptions(loop: loop, live: live), logger: logger) }
         } catch {
@@ -85,11 +88,13 @@ struct IngestCommand: AsyncParsableCommand {
         let failed = Atomic<Bool>(false)
         let ingest = IngestService.make(configuration, sources: Handover(frameSources), logger: logger) { outcomes in
             for outcome in outcomes {
-                logger.info("source finished", metadata: [
-                    "source": "\(outcome.source)", "frames": "\(outcome.framesRead)", "recorded": "\(outcome.framesAcknowledged)",
-                    "resent": "\(outcome.resends)", "unacknowledged": "\(outcome.unacknowledged)",
-                    "dropped": "\(outcome.framesDropped)", "lost": "\(outcome.framesLost)",
-                ])
+                logger.info(
+                    "source finished",
+                    metadata: [
+                        "source": "\(outcome.source)", "frames": "\(outcome.framesRead)", "recorded": "\(outcome.framesAcknowledged)",
+                        "resent": "\(outcome.resends)", "unacknowledged": "\(outcome.unacknowledged)",
+                        "dropped": "\(outcome.framesDropped)", "lost": "\(outcome.framesLost)"
+                    ])
                 if let failure = outcome.failure {
                     logger.error("source failed", metadata: ["source": "\(outcome.source)", "error": "\(failure)"])
                     failed.store(true, ordering: .relaxed)

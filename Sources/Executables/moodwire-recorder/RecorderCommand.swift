@@ -1,6 +1,6 @@
 import ArgumentParser
-import Logging
 import CommandLineSupport
+import Logging
 import Messaging
 import Recorder
 import ResultDatabase
@@ -11,10 +11,10 @@ struct RecorderCommand: AsyncParsableCommand {
         commandName: "moodwire-recorder",
         abstract: "Writes every result to SQLite and acknowledges it.",
         discussion: """
-        Binds the results queue (base port + 4) and the acknowledgement feed (base port + 5). Results \
-        are committed in batched transactions (WAL); a frame already recorded is not recorded again. \
-        On SIGTERM or SIGINT it commits everything it has received, then exits.
-        """
+            Binds the results queue (base port + 4) and the acknowledgement feed (base port + 5). Results \
+            are committed in batched transactions (WAL); a frame already recorded is not recorded again. \
+            On SIGTERM or SIGINT it commits everything it has received, then exits.
+            """
     )
 
     @OptionGroup var service: ServiceOptions

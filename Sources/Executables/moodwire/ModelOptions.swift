@@ -1,11 +1,14 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import Logging
-import CommandLineSupport
 
 /// Options shared by the commands that run the classifier.
 struct ModelOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Model file (default: emotion_mini_xception.safetensors from $MOODWIRE_MODELS, ~/.local/share/moodwire/models or /usr/local/share/moodwire/models).", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "Model file (default: emotion_mini_xception.safetensors from $MOODWIRE_MODELS, ~/.local/share/moodwire/models or /usr/local/share/moodwire/models).",
+            valueName: "path"))
     var model: String?
 
     @Option(help: "Faces per inference batch.")

@@ -5,13 +5,13 @@ struct Query: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run one SQL statement on the results database, read-only.",
         discussion: """
-        The database is opened read-only, so a statement that writes fails and changes nothing. \
-        Tables: frames (one row per frame), faces (one row per face, with its box, top emotion and \
-        the seven probabilities); view face_results (each face with its frame's source, seq and \
-        capture time). Times are Unix seconds, UTC. Example:
+            The database is opened read-only, so a statement that writes fails and changes nothing. \
+            Tables: frames (one row per frame), faces (one row per face, with its box, top emotion and \
+            the seven probabilities); view face_results (each face with its frame's source, seq and \
+            capture time). Times are Unix seconds, UTC. Example:
 
-          moodwire query "SELECT emotion, count(*) FROM faces GROUP BY emotion"
-        """
+              moodwire query "SELECT emotion, count(*) FROM faces GROUP BY emotion"
+            """
     )
 
     enum Format: String, EnumerableFlag {

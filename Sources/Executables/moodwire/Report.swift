@@ -5,10 +5,10 @@ struct Report: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Faces per emotion, per source and per minute, from the results database.",
         discussion: """
-        For each source: one line per minute (or --bucket seconds, aligned to UTC) with frames, faces \
-        and each emotion's share of the faces, then the source's total. The database is opened \
-        read-only.
-        """
+            For each source: one line per minute (or --bucket seconds, aligned to UTC) with frames, faces \
+            and each emotion's share of the faces, then the source's total. The database is opened \
+            read-only.
+            """
     )
 
     @Option(help: ArgumentHelp("The SQLite results file.", valueName: "file"))

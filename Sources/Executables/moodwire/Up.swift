@@ -1,27 +1,31 @@
 import ArgumentParser
-import Foundation
-import Observability
 import CommandLineSupport
+import Foundation
 import Ingest
+import Logging
+import Observability
 import Supervisor
 import Web
-import Logging
 
 struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the whole pipeline here: broker, ingest, detectors, classifiers, recorder and web as separate processes.",
         discussion: """
-        Every frame of every source is recorded in the SQLite file (--db) with its faces and their \
-        emotion probabilities. The web page (upload, live view, history) is at \
-        http://127.0.0.1:8080 (--web-port, --no-web). When all sources are files, the stack stops once every frame is \
-        recorded and prints a summary (with a live source it runs until stopped); Ctrl-C stops it cleanly at any time (what was received is \
-        committed). A stage that dies is restarted. A frame is identified by its source name and \
-        number, so playing the same file again into the same database records nothing new: name \
-        the source differently (NAME=PATH) to record it again.
-        """
+            Every frame of every source is recorded in the SQLite file (--db) with its faces and their \
+            emotion probabilities. The web page (upload, live view, history) is at \
+            http://127.0.0.1:8080 (--web-port, --no-web). When all sources are files, the stack stops once every frame is \
+            recorded and prints a summary (with a live source it runs until stopped); Ctrl-C stops it cleanly at any time (what was received is \
+            committed). A stage that dies is restarted. A frame is identified by its source name and \
+            number, so playing the same file again into the same database records nothing new: name \
+            the source differently (NAME=PATH) to record it again.
+            """
     )
 
-    @Option(name: .customLong("source"), help: ArgumentHelp("[NAME=]PATH_OR_URL: an image, a folder or glob of images, a video file, an rtsp://, rtsps://, http(s):// stream or a v4l2:/dev/videoN camera (repeatable).", valueName: "source"))
+    @Option(
+        name: .customLong("source"),
+        help: ArgumentHelp(
+            "[NAME=]PATH_OR_URL: an image, a folder or glob of images, a video file, an rtsp://, rtsps://, http(s):// stream or a v4l2:/dev/videoN camera (repeatable).",
+            valueName: "source"))
     var sources: [String] = []
 
     @Flag(help: "Also play the sample video and photo that set-up installed (Megamind.avi, messi5.jpg).")
@@ -54,7 +58,10 @@ struct Up: AsyncParsableCommand {
     @Flag(help: "Run the stack without the web service.")
     var noWeb = false
 
-    @Option(help: "Serve /metrics and /healthz of every stage from this loopback port on, one port per process in start order: broker, recorder, detectors, classifiers, web, ingest.")
+    @Option(
+        help:
+            "Serve /metrics and /healthz of every stage from this loopback port on, one port per process in start order: broker, recorder, detectors, classifiers, web, ingest."
+    )
     var metricsPort: Int?
 
     @Option(help: "Log level of the stages: trace, debug, info, notice, warning, error.")

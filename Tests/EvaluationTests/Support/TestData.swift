@@ -1,5 +1,5 @@
-import Foundation
 import CommandLineSupport
+import Foundation
 import Results
 import TestSupport
 import Testing
@@ -15,7 +15,6 @@ func ferImages(_ label: Emotion) throws -> [String] {
         .sorted()
         .map { folder.appendingPathComponent($0).path }
 }
-
 
 /// Creates `relative` (and its folders) under `root` with `contents`.
 @discardableResult

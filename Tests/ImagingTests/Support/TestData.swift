@@ -46,9 +46,11 @@ struct OpenCVImageFixture: Decodable {
 
     /// Reads the fixture from the test bundle's copied `Fixtures` folder.
     static func load() throws -> OpenCVImageFixture {
-        let url = try #require(Bundle.module.url(forResource: "opencv_images", withExtension: "json",
-                                                 subdirectory: "Fixtures"),
-                               "Fixtures/opencv_images.json missing from the ImagingTests bundle")
+        let url = try #require(
+            Bundle.module.url(
+                forResource: "opencv_images", withExtension: "json",
+                subdirectory: "Fixtures"),
+            "Fixtures/opencv_images.json missing from the ImagingTests bundle")
         return try JSONDecoder().decode(OpenCVImageFixture.self, from: Data(contentsOf: url))
     }
 }

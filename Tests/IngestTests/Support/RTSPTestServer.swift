@@ -39,7 +39,8 @@ struct RTSPTestServer {
 
     init(port: Int, image: String, user: String? = nil, password: String? = nil) throws {
         process.executableURL = URL(fileURLWithPath: Self.python)
-        process.arguments = [Self.script, "--port", "\(port)", "--image", image]
+        process.arguments =
+            [Self.script, "--port", "\(port)", "--image", image]
             + (user.map { ["--user", $0, "--password", password ?? ""] } ?? [])
         let output = Pipe()
         process.standardOutput = output
@@ -67,7 +68,8 @@ extension Trait where Self == ConditionTrait {
     /// Runs when GStreamer's RTSP server is importable from Debian's python3, and always under CI
     /// (scripts/test.sh installs it).
     static var needsRTSPServer: Self {
-        .enabled(if: RTSPTestServer.available || runningInCI,
-                 "needs python3-gi and gir1.2-gst-rtsp-server-1.0 (apt-get install, as scripts/test.sh does)")
+        .enabled(
+            if: RTSPTestServer.available || runningInCI,
+            "needs python3-gi and gir1.2-gst-rtsp-server-1.0 (apt-get install, as scripts/test.sh does)")
     }
 }

@@ -1,10 +1,11 @@
-import Processes
 import Foundation
+import Processes
+import TestSupport
+import Testing
+
 @testable import CommandLineSupport
 @testable import Imaging
 @testable import Ingest
-import TestSupport
-import Testing
 
 let sharedFaces = sharedData.appendingPathComponent("faces")
 
@@ -13,8 +14,9 @@ let ffmpegPath = ChildProcess.locate("ffmpeg", searchPath: ProcessInfo.processIn
 extension Trait where Self == ConditionTrait {
     /// Runs when ../shared/data/faces is present, and always under CI.
     static var needsSharedFaces: Self {
-        .enabled(if: FileManager.default.fileExists(atPath: sharedFaces.path) || runningInCI,
-                 "needs ../shared/data/faces (the face photos); see shared/data/README.md")
+        .enabled(
+            if: FileManager.default.fileExists(atPath: sharedFaces.path) || runningInCI,
+            "needs ../shared/data/faces (the face photos); see shared/data/README.md")
     }
 
     /// Runs when ffmpeg is on the PATH, and always under CI.
@@ -53,9 +55,11 @@ func makeJPEG(width: Int, height: Int, seed: Int = 0) throws -> [UInt8] {
 /// `jpeg` with an EXIF APP1 segment holding `orientation` inserted after SOI, as a camera writes it.
 func withExifOrientation(_ jpeg: [UInt8], _ orientation: UInt8) -> [UInt8] {
     // TIFF, little-endian: header, IFD0 at offset 8 with one entry (0x0112 SHORT 1 value), no next IFD.
-    let tiff: [UInt8] = [0x49, 0x49, 42, 0, 8, 0, 0, 0,
-                         1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, orientation, 0, 0, 0,
-                         0, 0, 0, 0]
+    let tiff: [UInt8] = [
+        0x49, 0x49, 42, 0, 8, 0, 0, 0,
+        1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, orientation, 0, 0, 0,
+        0, 0, 0, 0
+    ]
     let payload = Array("Exif".utf8) + [0, 0] + tiff
     let length = payload.count + 2
     return [0xFF, 0xD8, 0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + payload + jpeg[2...]
@@ -65,7 +69,7 @@ func withExifOrientation(_ jpeg: [UInt8], _ orientation: UInt8) -> [UInt8] {
 func makePNG(width: Int, height: Int) -> [UInt8] {
     var raw: [UInt8] = []
     for y in 0..<height {
-        raw.append(0)   // filter type None
+        raw.append(0)  // filter type None
         for x in 0..<width { raw.append(UInt8(truncatingIfNeeded: x * 9 + y * 17)) }
     }
     var zlib: [UInt8] = [0x78, 0x01]
@@ -117,8 +121,10 @@ func runFFmpeg(_ arguments: [String]) throws {
 
 /// Makes a test-pattern video with ffmpeg: `seconds` at `rate` frames per second.
 @discardableResult
-func makeVideo(_ path: String, width: Int = 320, height: Int = 240, rate: Int = 10, seconds: String = "1.5",
-               codec: [String] = ["-c:v", "libx264", "-pix_fmt", "yuv420p"]) throws -> String {
+func makeVideo(
+    _ path: String, width: Int = 320, height: Int = 240, rate: Int = 10, seconds: String = "1.5",
+    codec: [String] = ["-c:v", "libx264", "-pix_fmt", "yuv420p"]
+) throws -> String {
     try runFFmpeg(["-f", "lavfi", "-i", "testsrc=size=\(width)x\(height):rate=\(rate)", "-t", seconds] + codec + [path])
     return path
 }
