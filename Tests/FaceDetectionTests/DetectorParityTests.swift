@@ -7,7 +7,7 @@ import Testing
 
 /// Moodwire's detector against OpenCV 4's `detectMultiScale` on the shared photos and on frames
 /// of FER faces pasted on plain backgrounds. The boxes come from
-/// scripts/reference/make_detector_golden.py (Tests/DetectorTests/Fixtures/opencv_faces.json).
+/// scripts/reference/make_detector_golden.py (Tests/FaceDetectionTests/Fixtures/opencv_faces.json).
 @Suite(
     "Haar detector parity with OpenCV",
     .enabled(

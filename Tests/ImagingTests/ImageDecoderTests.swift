@@ -20,7 +20,7 @@ struct ImageDecoderTests {
         let files: [File]
     }
 
-    static let folder = repositoryRoot.appendingPathComponent("Tests/SharedTests/Fixtures/formats")
+    static let folder = repositoryRoot.appendingPathComponent("Tests/ImagingTests/Fixtures/formats")
 
     static func fixture() throws -> Fixture {
         try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: folder.appendingPathComponent("opencv_formats.json")))

@@ -27,10 +27,10 @@ import time
 from pathlib import Path
 
 def read_schema():
-    """ResultSchema.sql, read from Sources/Recorder/ResultSchema.swift (the multi-line string
+    """ResultSchema.sql, read from Sources/ResultDatabase/ResultSchema.swift (the multi-line string
     literal, without its 8-space indentation), so that the two cannot drift apart; ResultDatabaseTests
     also checks that the database this script makes has exactly the schema ResultStore makes."""
-    swift = Path(__file__).resolve().parents[2] / "Sources" / "Recorder" / "ResultSchema.swift"
+    swift = Path(__file__).resolve().parents[2] / "Sources" / "ResultDatabase" / "ResultSchema.swift"
     text = swift.read_text(encoding="utf-8")
     literal = text.split('public static let sql = """', 1)[1].split('"""', 1)[0]
     lines = literal.strip("\n").splitlines()
