@@ -14,14 +14,11 @@ public final class ImageDecoder {
         png = PNGDecoder(maxPixels: maxPixels)
     }
 
-    enum Format { case jpeg, png }
-
     /// The format by its signature bytes.
-    static func format(of data: Data, source: String) throws(ImageError) -> Format {
+    static func format(of data: Data, source: String) throws(ImageError) -> ImageFormat {
         guard !data.isEmpty else { throw .empty(source: source) }
-        if data.count >= 3, data[data.startIndex] == 0xFF, data[data.startIndex + 1] == 0xD8 { return .jpeg }
-        if data.count >= 8, Array(data.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] { return .png }
-        throw .unsupportedFormat(source: source)
+        guard let format = ImageFormat(prefix: data.prefix(ImageFormat.signatureLength)) else { throw .unsupportedFormat(source: source) }
+        return format
     }
 
     public func decodeGray(_ data: Data, source: String, conversion: GrayConversion = .luma) throws(ImageError) -> GrayImage {

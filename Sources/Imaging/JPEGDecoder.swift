@@ -52,7 +52,7 @@ public final class JPEGDecoder {
         throws(ImageError) -> (width: Int, height: Int, rgb: Bool, samples: [UInt8])
     {
         guard !data.isEmpty else { throw .empty(source: source) }
-        guard data.count >= 3, data[data.startIndex] == 0xFF, data[data.startIndex + 1] == 0xD8 else {
+        guard ImageFormat(prefix: data.prefix(ImageFormat.signatureLength)) == .jpeg else {
             throw .unsupportedFormat(source: source)
         }
         return try data.withUnsafeBytes {

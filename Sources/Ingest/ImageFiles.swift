@@ -1,3 +1,4 @@
+import Imaging
 import Logging
 import PipelineProtocol
 
@@ -95,8 +96,8 @@ enum ImageFiles {
                 case .folder:
                     continue  // not recursive: subfolders are not files to skip
                 case .regularFile:
-                    let signature = try contents(of: path, upTo: ImageHeader.signatureLength, source: source)
-                    guard ImageHeader.format(of: signature) != nil else {
+                    let signature = try contents(of: path, upTo: ImageFormat.signatureLength, source: source)
+                    guard ImageFormat(prefix: signature) != nil else {
                         throw .unusableImage(source: source, path: path, reason: "not a JPEG or PNG image")
                     }
                     paths.append(path)

@@ -6,37 +6,22 @@ import PipelineProtocol
 /// images as they are, and decoding each one just to fill in the frame header's size would cost
 /// more than everything else it does.
 struct ImageHeader: Equatable, Sendable {
-    enum Format: Equatable, Sendable {
-        case jpeg, png
-    }
-
     /// Why a header could not be read, in words for a log line.
     struct Invalid: Error, Equatable, Sendable {
         let reason: String
     }
 
-    let format: Format
+    let format: ImageFormat
     /// Width and height as the image is displayed: a JPEG's EXIF orientations 5 to 8 (quarter
     /// turns) swap its stored sides, as the detector's decoder turns it upright.
     let width: Int
     let height: Int
 
-    /// Bytes needed to tell the formats apart.
-    static let signatureLength = 8
-    static let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-
-    /// The format by its signature bytes (content, not file name, as the detector decides).
-    static func format(of prefix: some Collection<UInt8>) -> Format? {
-        if prefix.starts(with: [0xFF, 0xD8, 0xFF]) { return .jpeg }
-        if prefix.starts(with: pngSignature) { return .png }
-        return nil
-    }
-
     /// The header of `bytes`, checked against the sizes every stage accepts, so that a frame the
     /// detector would refuse is never sent (and, being acknowledged, re-sent forever).
     static func read(_ bytes: [UInt8]) throws(Invalid) -> ImageHeader {
         let header: ImageHeader
-        switch format(of: bytes.prefix(signatureLength)) {
+        switch ImageFormat(prefix: bytes.prefix(ImageFormat.signatureLength)) {
         case .jpeg: header = try readJPEG(bytes)
         case .png: header = try readPNG(bytes)
         case nil: throw Invalid(reason: "not a JPEG or PNG image")

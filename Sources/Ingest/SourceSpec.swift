@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import Logging
 import PipelineProtocol
 
@@ -92,8 +93,8 @@ public struct SourceSpec: Sendable, Hashable, CustomStringConvertible {
         case .folder:
             kind = .folder(path: location)
         case .regularFile:
-            let signature = try ImageFiles.contents(of: location, upTo: ImageHeader.signatureLength, source: label)
-            kind = ImageHeader.format(of: signature) != nil ? .image(path: location) : .video(path: location)
+            let signature = try ImageFiles.contents(of: location, upTo: ImageFormat.signatureLength, source: label)
+            kind = ImageFormat(prefix: signature) != nil ? .image(path: location) : .video(path: location)
         case .other:
             throw .unsupportedFileType(source: label, path: location)
         case .missing:

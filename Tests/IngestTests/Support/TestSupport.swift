@@ -97,7 +97,7 @@ func makePNG(width: Int, height: Int) -> [UInt8] {
         }
         return bigEndian(UInt32(data.count)) + body + bigEndian(~crc)
     }
-    return ImageHeader.pngSignature
+    return ImageFormat.pngSignature
         + chunk("IHDR", bigEndian(UInt32(width)) + bigEndian(UInt32(height)) + [8, 0, 0, 0, 0])
         + chunk("IDAT", zlib) + chunk("IEND", [])
 }
