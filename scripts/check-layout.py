@@ -73,7 +73,7 @@ def declared_dependencies():
 
 def main():
     modules = dict(module_sources())
-    project = set(modules) | {m for m in modules}
+    project = set(modules)
     declared = declared_dependencies()
     problems = []
     for module, folder in modules.items():

@@ -23,12 +23,14 @@ public func environment<Value>(_ name: String, _ parse: (String) -> Value?) -> V
     return value
 }
 
-/// A yes/no environment value: 1, true or yes; 0, false or no.
-public func flag(_ text: String) -> Bool? {
-    switch text.lowercased() {
-    case "1", "true", "yes": true
-    case "0", "false", "no": false
-    default: nil
+extension Bool {
+    /// A yes/no environment value: 1, true or yes; 0, false or no.
+    public init?(yesOrNo text: String) {
+        switch text.lowercased() {
+        case "1", "true", "yes": self = true
+        case "0", "false", "no": self = false
+        default: return nil
+        }
     }
 }
 

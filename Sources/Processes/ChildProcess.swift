@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 #if canImport(Glibc)
@@ -163,16 +164,7 @@ public final class ChildProcess: @unchecked Sendable {
         if case .tail(let limit) = options.standardError, let descriptor = child.error {
             let tail = OutputTail(limit: limit)
             errorTail = tail
-            let thread = ErrorDrain(descriptor: descriptor, tail: tail)
-            var handle = pthread_t()
-            let box = Unmanaged.passRetained(thread).toOpaque()
-            if pthread_create(&handle, nil, { ErrorDrain.run($0) }, box) == 0 {
-                pthread_detach(handle)
-            } else {
-                Unmanaged<ErrorDrain>.fromOpaque(box).release()
-                close(descriptor)
-                tail.finish()
-            }
+            Thread.detachNewThread { tail.drain(descriptor) }
         } else {
             errorTail = nil
         }
@@ -187,7 +179,7 @@ public final class ChildProcess: @unchecked Sendable {
     public var exit: ExitStatus? { state.withLock { $0 } }
 
     /// Reaps the child if it has ended; true while it runs.
-    public var isRunning: Bool { reap(blocking: false) == nil }
+    public var isRunning: Bool { reap() == nil }
 
     public func send(_ signal: Int32) {
         state.withLock { exit in
@@ -198,9 +190,12 @@ public final class ChildProcess: @unchecked Sendable {
     /// Waits for the child to end and reaps it.
     @discardableResult
     public func waitForExit() -> ExitStatus {
-        if let status = reap(blocking: true) { return status }
-        // Reaped by nobody else: waitpid only fails here if the child is gone.
-        return .exited(-1)
+        // Waits without reaping and without the lock, so that `send` and `isRunning` from other
+        // threads never wait behind a blocked wait; the reap below then finds the child ended.
+        var info = siginfo_t()
+        while state.withLock({ $0 == nil }) && waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+        // Nil only if the child was never ours to wait for (waitid failed): report it as lost.
+        return reap() ?? .exited(-1)
     }
 
     /// Asks the child to stop (SIGTERM) and waits up to `timeout`, then kills it (SIGKILL), and
@@ -279,13 +274,14 @@ public final class ChildProcess: @unchecked Sendable {
         }
     }
 
-    private func reap(blocking: Bool) -> ExitStatus? {
+    /// Reaps the child if it has ended, without waiting; its exit status once it has.
+    private func reap() -> ExitStatus? {
         state.withLock { exit in
             if let exit { return exit }
             var status: Int32 = 0
             var result: pid_t
             repeat {
-                result = waitpid(pid, &status, blocking ? 0 : WNOHANG)
+                result = waitpid(pid, &status, WNOHANG)
             } while result < 0 && errno == EINTR
             guard result == pid else { return nil }
             // WIFEXITED / WTERMSIG are macros Swift cannot import: the low 7 bits are the signal.
@@ -328,35 +324,6 @@ public enum ChildProcessError: Error, Equatable, Sendable, CustomStringConvertib
     }
 }
 
-/// The thread that drains a child's standard error into its tail.
-private final class ErrorDrain {
-    let descriptor: Int32
-    let tail: OutputTail
-
-    init(descriptor: Int32, tail: OutputTail) {
-        self.descriptor = descriptor
-        self.tail = tail
-    }
-
-    static func run(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
-        let drain = Unmanaged<ErrorDrain>.fromOpaque(context!).takeRetainedValue()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(drain.descriptor, $0.baseAddress, $0.count) }
-            if count > 0 {
-                drain.tail.append(buffer[..<count])
-            } else if count < 0, errno == EINTR {
-                continue
-            } else {
-                break
-            }
-        }
-        close(drain.descriptor)
-        drain.tail.finish()
-        return nil
-    }
-}
-
 /// The last `limit` bytes written to a stream, shared between the thread that drains the stream
 /// and the one that reports on it.
 private final class OutputTail: Sendable {
@@ -374,8 +341,20 @@ private final class OutputTail: Sendable {
         }
     }
 
-    /// The stream has ended: the child and everything it started closed it.
-    func finish() {
+    /// Reads `descriptor` to its end (the child and everything it started closed it), then closes it.
+    func drain(_ descriptor: Int32) {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count > 0 {
+                append(buffer[..<count])
+            } else if count < 0, errno == EINTR {
+                continue
+            } else {
+                break
+            }
+        }
+        close(descriptor)
         state.withLock { $0.finished = true }
     }
 

@@ -39,8 +39,9 @@ import Testing
     }
 
     @Test func recordsEveryRowAndReportsConsistentRates() throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.file("bench.db")
+        let directory = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(directory) }
+        let path = directory.appendingPathComponent("bench.db").path
         let measurement = try RecorderBenchmark.run(path: path, frames: 250, facesPerFrame: 3, batch: 40, runs: 3)
         #expect(measurement.medianSeconds > 0)
         #expect(abs(measurement.faceRowsPerSecond - 750 / measurement.medianSeconds) < 1e-6 * measurement.faceRowsPerSecond)
@@ -52,8 +53,9 @@ import Testing
     /// The comparison is fair only if the script writes the same rows into the same schema.
     @Test(.enabled(if: hasPython, "needs /usr/bin/python3"))
     func referenceScriptWritesTheSameSchemaAndRows() throws {
-        let directory = try TemporaryDirectory()
-        let ours = directory.file("ours.db"), theirs = directory.file("theirs.db")
+        let directory = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(directory) }
+        let ours = directory.appendingPathComponent("ours.db").path, theirs = directory.appendingPathComponent("theirs.db").path
         _ = try RecorderBenchmark.run(path: ours, frames: 60, facesPerFrame: 4, batch: 25, runs: 1)
         let reference = try runReference(database: theirs, frames: 60, facesPerFrame: 4, batch: 25, runs: 1)
         #expect(reference.faceRowsPerSecond > 0)
@@ -70,9 +72,12 @@ import Testing
     /// `MOODWIRE_BENCH_RECORDER=1`: ResultStore and the Python reference at full size, in one run.
     @Test(.enabled(if: hasPython && ProcessInfo.processInfo.environment["MOODWIRE_BENCH_RECORDER"] == "1"))
     func measuresAgainstPythonSQLite3() throws {
-        let directory = try TemporaryDirectory()
-        let ours = try RecorderBenchmark.run(path: directory.file("ours.db"), frames: 20_000, facesPerFrame: 5, batch: 100, runs: 7)
-        let reference = try runReference(database: directory.file("theirs.db"), frames: 20_000, facesPerFrame: 5, batch: 100, runs: 7)
+        let directory = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(directory) }
+        let ours = try RecorderBenchmark.run(
+            path: directory.appendingPathComponent("ours.db").path, frames: 20_000, facesPerFrame: 5, batch: 100, runs: 7)
+        let reference = try runReference(
+            database: directory.appendingPathComponent("theirs.db").path, frames: 20_000, facesPerFrame: 5, batch: 100, runs: 7)
         print("ResultStore:            " + ours.line)
         print("Python sqlite3 (ref.):  " + reference.line)
         print(String(format: "ratio ResultStore / Python: %.2f", ours.faceRowsPerSecond / reference.faceRowsPerSecond))

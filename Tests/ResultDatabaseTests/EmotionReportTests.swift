@@ -15,8 +15,8 @@ import Testing
     ///
     /// cam1: 22:14:05 happy, happy, sad; 22:14:59.999999 neutral; 22:15:00 angry; 22:15:01 no face.
     /// cam2: 22:14:10 surprise.
-    private func handBuiltDatabase(in directory: TemporaryDirectory) throws -> String {
-        let path = directory.file("results.db")
+    private func handBuiltDatabase(in directory: URL) throws -> String {
+        let path = directory.appendingPathComponent("results.db").path
         _ = try ResultStore(path: path, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         let database = try Database(path: path)
         let frame = try database.prepare(
@@ -56,7 +56,8 @@ import Testing
     }
 
     @Test func countsAndSharesPerSourceAndMinute() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(directory) }
         let report = try EmotionReport.make(databasePath: try handBuiltDatabase(in: directory))
         let start = Int64(Self.minute)
         #expect(
@@ -85,7 +86,8 @@ import Testing
     }
 
     @Test func bucketLengthAndSourceFilter() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(directory) }
         let path = try handBuiltDatabase(in: directory)
         let twoMinutes = try EmotionReport.make(databasePath: path, bucketSeconds: 120, source: "cam1")
         #expect(twoMinutes.sources.map(\.source) == ["cam1"])
@@ -97,7 +99,8 @@ import Testing
     }
 
     @Test func textHasABlockPerSourceWithATotalLine() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(directory) }
         let text = try EmotionReport.make(databasePath: try handBuiltDatabase(in: directory)).text()
         #expect(
             text == """
@@ -115,7 +118,8 @@ import Testing
     }
 
     @Test func jsonHoldsCountsAndShares() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(directory) }
         let report = try EmotionReport.make(databasePath: try handBuiltDatabase(in: directory), source: "cam2")
         #expect(
             report.json() == """
@@ -129,8 +133,9 @@ import Testing
     }
 
     @Test func refusesMissingAndNewerDatabases() throws {
-        let directory = try TemporaryDirectory()
-        let missing = directory.file("missing.db")
+        let directory = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(directory) }
+        let missing = directory.appendingPathComponent("missing.db").path
         let noFile = try #require(throws: ResultDatabaseError.self) { try EmotionReport.make(databasePath: missing) }
         #expect(noFile.description == "no database at \(missing)")
         #expect(!FileManager.default.fileExists(atPath: missing))

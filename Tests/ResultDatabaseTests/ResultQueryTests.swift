@@ -9,8 +9,8 @@ import Testing
 
 @Suite struct ResultQueryTests {
     /// A results database with two frames (one face on the first).
-    private func resultsDatabase(in directory: TemporaryDirectory) throws -> String {
-        let path = directory.file("results.db")
+    private func resultsDatabase(in directory: URL) throws -> String {
+        let path = directory.appendingPathComponent("results.db").path
         let store = try ResultStore(path: path, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         try store.record(
             [
@@ -33,7 +33,8 @@ import Testing
     }
 
     @Test func runsASelectOnTheView() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(directory) }
         let path = try resultsDatabase(in: directory)
         let result = try ResultQuery.run(databasePath: path, sql: "SELECT source, seq, emotion, x FROM face_results")
         #expect(result.columns == ["source", "seq", "emotion", "x"])
@@ -41,7 +42,8 @@ import Testing
     }
 
     @Test func refusesWritesAndLeavesTheDatabaseUnchanged() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(directory) }
         let path = try resultsDatabase(in: directory)
         for sql in [
             "DELETE FROM frames",
@@ -67,8 +69,9 @@ import Testing
     }
 
     @Test func aMissingDatabaseIsAnErrorAndIsNotCreated() throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.file("nothing-here.db")
+        let directory = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(directory) }
+        let path = directory.appendingPathComponent("nothing-here.db").path
         let error = try #require(throws: ResultDatabaseError.self) { try ResultQuery.run(databasePath: path, sql: "SELECT 1") }
         #expect(error.description == "no database at \(path)")
         #expect(!FileManager.default.fileExists(atPath: path))

@@ -19,8 +19,9 @@ import Testing
     }
 
     @Test func createsTheSchemaInWALModeWithVersion1() throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.file("results.db")
+        let directory = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(directory) }
+        let path = directory.appendingPathComponent("results.db").path
         let store = try ResultStore(path: path, logger: logger)
         #expect(try store.counts() == (0, 0))
         #expect(
@@ -37,8 +38,9 @@ import Testing
     }
 
     @Test func recordsFrameFieldsAndFacesWithTheirTopEmotion() throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.file("results.db")
+        let directory = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(directory) }
+        let path = directory.appendingPathComponent("results.db").path
         let store = try ResultStore(path: path, logger: logger)
         // Happy and sad tie at 0.3: the first in FER2013 order wins.
         let tie: [Float] = [0.1, 0.05, 0.05, 0.3, 0.3, 0.1, 0.1]
@@ -72,8 +74,9 @@ import Testing
     }
 
     @Test func recordingTheSameFrameAgainChangesNothing() throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.file("results.db")
+        let directory = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(directory) }
+        let path = directory.appendingPathComponent("results.db").path
         let store = try ResultStore(path: path, logger: logger)
         let first = resultsMessage(seq: 1, faces: [(PixelRect(x: 0, y: 0, width: 10, height: 10), probabilities(favouring: .happy))])
         #expect(try store.record([first], processedAt: 1) == [true])
@@ -104,8 +107,9 @@ import Testing
     }
 
     @Test func aFrameWithoutFacesIsAFrameRowWithFaceCountZero() throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.file("results.db")
+        let directory = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(directory) }
+        let path = directory.appendingPathComponent("results.db").path
         let store = try ResultStore(path: path, logger: logger)
         #expect(try store.record([resultsMessage(seq: 0, detectMicros: 0)], processedAt: 5_000_000) == [true])
         #expect(try store.counts() == (1, 0))
@@ -113,8 +117,9 @@ import Testing
     }
 
     @Test func aFailingBatchRecordsNothing() throws {
-        let directory = try TemporaryDirectory()
-        let store = try ResultStore(path: directory.file("results.db"), logger: logger)
+        let directory = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(directory) }
+        let store = try ResultStore(path: directory.appendingPathComponent("results.db").path, logger: logger)
         let good = resultsMessage(seq: 1, faces: [(PixelRect(x: 0, y: 0, width: 10, height: 10), probabilities(favouring: .angry))])
         // SQLite stores a NaN as NULL, which the NOT NULL columns refuse (the wire protocol rejects NaN).
         var nan = probabilities(favouring: .angry)
@@ -128,8 +133,9 @@ import Testing
     }
 
     @Test func faceResultsViewJoinsEachFaceWithItsFrame() throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.file("results.db")
+        let directory = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(directory) }
+        let path = directory.appendingPathComponent("results.db").path
         let store = try ResultStore(path: path, logger: logger)
         let surprise = probabilities(favouring: .surprise)
         try store.record(
@@ -157,8 +163,9 @@ import Testing
     }
 
     @Test func aReopenedStoreKeepsItsData() throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.file("results.db")
+        let directory = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(directory) }
+        let path = directory.appendingPathComponent("results.db").path
         let face = (box: PixelRect(x: 0, y: 0, width: 10, height: 10), probabilities: probabilities(favouring: .disgust))
         do {
             let store = try ResultStore(path: path, logger: logger)
@@ -171,8 +178,9 @@ import Testing
     }
 
     @Test func refusesANewerSchemaVersion() throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.file("results.db")
+        let directory = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(directory) }
+        let path = directory.appendingPathComponent("results.db").path
         _ = try ResultStore(path: path, logger: logger)
         try Database(path: path).execute("PRAGMA user_version = 2")
 
@@ -185,8 +193,9 @@ import Testing
     }
 
     @Test func refusesAnotherApplicationsDatabaseWithoutTouchingIt() throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.file("other.db")
+        let directory = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(directory) }
+        let path = directory.appendingPathComponent("other.db").path
         try Database(path: path).execute("CREATE TABLE notes(text)")
 
         let error = try #require(throws: ResultDatabaseError.self) { try ResultStore(path: path, logger: logger) }

@@ -6,8 +6,9 @@ import Testing
 
 @Suite struct DatabaseTests {
     @Test func createsTheFileAndKeepsDataAcrossConnections() throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.file("new.db")
+        let directory = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(directory) }
+        let path = directory.appendingPathComponent("new.db").path
         #expect(!FileManager.default.fileExists(atPath: path))
         do {
             let database = try Database(path: path)
@@ -53,8 +54,9 @@ import Testing
     }
 
     @Test func readOnlyConnectionRefusesWritesWithSQLiteReadOnly() throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.file("ro.db")
+        let directory = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(directory) }
+        let path = directory.appendingPathComponent("ro.db").path
         try Database(path: path).execute("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
 
         let database = try Database(path: path, configuration: .init(access: .readOnly))
@@ -71,8 +73,9 @@ import Testing
     }
 
     @Test func readOnlyOpenOfAMissingFileFailsWithoutCreatingIt() throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.file("missing.db")
+        let directory = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(directory) }
+        let path = directory.appendingPathComponent("missing.db").path
         let error = try #require(throws: SQLiteError.self) { try Database(path: path, configuration: .init(access: .readOnly)) }
         #expect(error.code == SQLITE_CANTOPEN)
         #expect(error.operation == "open \(path)")

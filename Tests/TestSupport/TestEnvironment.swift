@@ -46,24 +46,6 @@ extension Trait where Self == ConditionTrait {
     }
 }
 
-/// A fresh directory under the system's temporary directory, removed when released.
-public final class TemporaryDirectory {
-    public let url: URL
-    public var path: String { url.path }
-
-    public init(_ label: String = #function) throws {
-        let name = "moodwire-" + label.filter { $0.isLetter || $0.isNumber } + "-" + UUID().uuidString
-        url = FileManager.default.temporaryDirectory.appendingPathComponent(name)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(at: url)
-    }
-
-    public func file(_ name: String) -> String { url.appendingPathComponent(name).path }
-}
-
 /// A fresh, empty temporary folder; remove it with `removeTemporaryFolder`.
 public func makeTemporaryFolder(_ function: String = #function) throws -> URL {
     let name = "moodwire-" + function.filter { $0.isLetter || $0.isNumber } + "-" + UUID().uuidString

@@ -29,7 +29,7 @@ struct ClassifierCommand: AsyncParsableCommand {
     var threads: Int = environment("CLASSIFIER_THREADS", Int.init) ?? 1
 
     @Flag(help: "Average each face with its mirror image (env MOODWIRE_FLIP_AVERAGE=1).")
-    var flipAverage: Bool = environment("FLIP_AVERAGE", flag) ?? false
+    var flipAverage: Bool = environment("FLIP_AVERAGE", Bool.init(yesOrNo:)) ?? false
 
     @Option(help: "Seconds before a result the recorder has not acknowledged is sent again (env MOODWIRE_RESEND_AFTER).")
     var resendAfter: Double = environment("RESEND_AFTER", Double.init) ?? 3

@@ -31,7 +31,7 @@ struct IngestCommand: AsyncParsableCommand {
     var sources: [String] = environment("SOURCES").map { $0.split(separator: ",").map { String($0) } } ?? []
 
     @Flag(help: "Play each source again and again (env MOODWIRE_LOOP=1).")
-    var loop: Bool = environment("LOOP", flag) ?? false
+    var loop: Bool = environment("LOOP", Bool.init(yesOrNo:)) ?? false
 
     @Option(help: "Frames per second per source; 0 sends as fast as the pipeline takes them (env MOODWIRE_FPS).")
     var fps: Double = environment("FPS", Double.init) ?? 0
