@@ -114,7 +114,9 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus")
             ]),
         // Option groups declared once, environment variables, exit statuses, progress bar, model lookup.
-        .target(name: "CommandLineSupport", dependencies: ["PipelineProtocol", "Observability", "Timing", argumentParser, log, lifecycle]),
+        .target(
+            name: "CommandLineSupport",
+            dependencies: ["FaceDetection", "Imaging", "PipelineProtocol", "Observability", "Timing", argumentParser, log, lifecycle]),
 
         // ── Stages: libraries wrapped into ZeroMQ services ──
         // Frame sources (image files, folders, video files and live streams through ffmpeg) and the ingest stage.
@@ -133,7 +135,7 @@ let package = Package(
             ],
             resources: [.copy("Assets")]),
         // `moodwire up`: every stage as a supervised child process on loopback.
-        .target(name: "Supervisor", dependencies: ["Processes", "PipelineProtocol", "Messaging", "Timing", log]),
+        .target(name: "Supervisor", dependencies: ["CommandLineSupport", "Processes", "PipelineProtocol", "Messaging", "Timing", log]),
         // Every `moodwire bench` command, each against a named reference in the same run.
         .target(
             name: "Benchmarks",
@@ -200,7 +202,7 @@ let package = Package(
                 "Observability", log, metrics, lifecycle,
                 .product(name: "HummingbirdTesting", package: "hummingbird")
             ]),
-        .testTarget(name: "CommandLineSupportTests", dependencies: ["CommandLineSupport", "TestSupport"]),
+        .testTarget(name: "CommandLineSupportTests", dependencies: ["CommandLineSupport", "FaceDetection", "TestSupport", argumentParser]),
         .testTarget(
             name: "IngestTests", dependencies: ["Ingest", "Imaging", "PipelineProtocol", "Messaging", "Processes", "TestSupport"],
             exclude: ["RTSP"]),
@@ -219,7 +221,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "SupervisorTests",
-            dependencies: ["Supervisor", "Processes", "Messaging", "PipelineProtocol", "SQLite", "Timing", "TestSupport", log],
+            dependencies: ["Supervisor", "CommandLineSupport", "Processes", "Messaging", "PipelineProtocol", "SQLite", "Timing", "TestSupport", log],
             exclude: ["Browser"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "ResultDatabase", "SQLite", "TestSupport", log])
     ],

@@ -27,16 +27,17 @@ public struct DetectorBenchmark {
         }
     }
 
-    /// (name, image): every JPEG of the folder (luma, as OpenCV's IMREAD_GRAYSCALE), then each
-    /// resized to 640x480 (bit-exact with cv2.resize INTER_LINEAR), named "<file>@640x480".
+    /// (name, image): every JPEG of the folder made gray by `conversion` (luma as OpenCV's
+    /// IMREAD_GRAYSCALE, rgb-weighted as its cvtColor), then each resized to 640x480 (bit-exact with
+    /// cv2.resize INTER_LINEAR), named "<file>@640x480".
     public let images: [(name: String, image: GrayImage)]
 
-    public init(folder: String) throws {
+    public init(folder: String, conversion: GrayConversion) throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: folder)
             .filter { $0.lowercased().hasSuffix(".jpg") }.sorted()
         guard !files.isEmpty else { throw EvaluationError.noImages(root: folder) }
         let decoder = JPEGDecoder()
-        let photos = try files.map { (name: $0, image: try decoder.decodeGray(contentsOf: folder + "/" + $0)) }
+        let photos = try files.map { (name: $0, image: try decoder.decodeGray(contentsOf: folder + "/" + $0, conversion: conversion)) }
         images = photos + photos.map { ($0.name + "@640x480", BilinearResize.resize($0.image, width: 640, height: 480)) }
     }
 

@@ -1,4 +1,5 @@
 import ClassifierStage
+import CommandLineSupport
 import DetectorStage
 import EmotionClassification
 import FaceDetection
@@ -175,11 +176,13 @@ public struct PipelineBenchmark {
     func stackRun(name: String, fps: Double?, peaks: inout [String: Int]) throws -> StackRun {
         let database = configuration.workDirectory + "/pipeline-\(name).db"
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+        var stages = try StageArguments.parse([])
+        stages.ingest.sources = ["\(name)=\(configuration.video)"]
+        stages.ingest.fps = fps ?? 0
+        stages.database.db = database
         let stack = StackConfiguration(
-            sources: ["\(name)=\(configuration.video)"], databasePath: database,
-            executableDirectory: configuration.executableDirectory, detectors: configuration.detectors,
-            classifiers: configuration.classifiers, basePort: configuration.basePort,
-            ingestArguments: fps.map { ["--fps", "\($0)"] } ?? [], collectLatencies: true)
+            stages: stages, executableDirectory: configuration.executableDirectory, detectors: configuration.detectors,
+            classifiers: configuration.classifiers, basePort: configuration.basePort, collectLatencies: true)
         let supervisor = try StackSupervisor(configuration: stack, logger: logger)
         try supervisor.run(stop: StopSignal())
         let summary = supervisor.summary

@@ -1,3 +1,4 @@
+import CommandLineSupport
 import Foundation
 import Logging
 import Messaging
@@ -67,10 +68,15 @@ public struct SoakBenchmark {
     var warmUp: Duration { min(configuration.duration / 4, .seconds(30)) }
 
     public func run(progress: (String) -> Void) throws -> Result {
+        var stages = try StageArguments.parse([])
+        stages.ingest.sources = ["soak=" + configuration.video]
+        stages.ingest.loop = true
+        stages.ingest.fps = configuration.framesPerSecond
+        stages.database.db = configuration.workDirectory + "/soak.db"
+        stages.web.webPort = configuration.basePort + 8
         let stack = StackConfiguration(
-            sources: ["soak=" + configuration.video], databasePath: configuration.workDirectory + "/soak.db",
-            executableDirectory: configuration.executableDirectory, basePort: configuration.basePort, keepRunning: true,
-            ingestArguments: ["--loop", "--fps", "\(configuration.framesPerSecond)"], webPort: configuration.basePort + 8)
+            stages: stages, executableDirectory: configuration.executableDirectory, runsWeb: true, basePort: configuration.basePort,
+            keepRunning: true)
         let supervisor = try StackSupervisor(configuration: stack, logger: logger)
         let stop = StopSignal()
         let finished = DispatchSemaphore(value: 0)

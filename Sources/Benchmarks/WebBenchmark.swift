@@ -1,3 +1,4 @@
+import CommandLineSupport
 import Foundation
 import Logging
 import Messaging
@@ -64,10 +65,14 @@ public struct WebBenchmark {
     public func run(progress: (String) -> Void) throws -> Result {
         let image = try Data(contentsOf: URL(fileURLWithPath: configuration.photo))
         let webPort = configuration.basePort + 8
+        var stages = try StageArguments.parse([])
+        stages.ingest.sources = []
+        stages.database.db = configuration.workDirectory + "/web-bench.db"
+        stages.detectorThreads = configuration.detectorThreads
+        stages.web.webPort = webPort
         let stack = StackConfiguration(
-            sources: [], databasePath: configuration.workDirectory + "/web-bench.db", executableDirectory: configuration.executableDirectory,
-            detectors: configuration.detectors, classifiers: configuration.classifiers, basePort: configuration.basePort, keepRunning: true,
-            detectorArguments: ["--threads", "\(configuration.detectorThreads)"], webPort: webPort)
+            stages: stages, executableDirectory: configuration.executableDirectory, detectors: configuration.detectors,
+            classifiers: configuration.classifiers, runsWeb: true, basePort: configuration.basePort, keepRunning: true)
         let supervisor = try StackSupervisor(configuration: stack, logger: logger)
         let stop = StopSignal()
         let finished = DispatchSemaphore(value: 0)

@@ -1,24 +1,23 @@
+import CommandLineSupport
+import Logging
+
 /// What `moodwire up` starts: every stage as its own process on loopback.
 public struct StackConfiguration: Sendable {
-    /// Source specs (`[name=]PATH`) for the ingest; none runs the stack without an ingest.
-    public var sources: [String]
-    /// The SQLite results file.
-    public var databasePath: String
+    /// Every stage's own options (sources, detection, classification, recorder, web, broker),
+    /// passed on as the stage executables' flags.
+    public var stages: StageArguments
     /// Where the `moodwire-*` stage executables are (normally beside `moodwire`).
     public var executableDirectory: String
     public var detectors: Int
     public var classifiers: Int
+    /// Start the web service (its port and limits are in `stages.web`).
+    public var runsWeb: Bool
     /// First of the eight consecutive loopback ports the stack uses.
     public var basePort: Int
     /// Keep the stack up after every file source is recorded, until Ctrl-C.
     public var keepRunning: Bool
     /// Log level of the stages (their logs go to standard error).
-    public var logLevel: String
-    /// Extra flags per stage, e.g. `--fps 25` for the ingest.
-    public var ingestArguments: [String]
-    public var detectorArguments: [String]
-    public var classifierArguments: [String]
-    public var recorderArguments: [String]
+    public var logLevel: Logger.Level
     /// How long each stage may take to stop before it is killed.
     public var stopTimeout: Duration
     /// Redraw a status line on standard error (on a terminal).
@@ -27,39 +26,29 @@ public struct StackConfiguration: Sendable {
     public var collectLatencies: Bool
     /// Frames the sources hold in one pass, when known, for the progress line.
     public var expectedFrames: Int?
-    /// Port of the web service on loopback; nil runs the stack without it.
-    public var webPort: Int?
     /// First of the consecutive loopback ports where the stages serve `/metrics` and `/healthz`,
     /// one per process in start order (broker, recorder, detectors, classifiers, web, ingest);
     /// nil serves none.
     public var metricsBasePort: Int?
 
     public init(
-        sources: [String], databasePath: String = "moodwire.db", executableDirectory: String,
-        detectors: Int = 1, classifiers: Int = 1, basePort: Int = 5550, keepRunning: Bool = false,
-        logLevel: String = "warning", ingestArguments: [String] = [], detectorArguments: [String] = [],
-        classifierArguments: [String] = [], recorderArguments: [String] = [],
-        stopTimeout: Duration = .seconds(10), showProgress: Bool = false, collectLatencies: Bool = false,
-        expectedFrames: Int? = nil, webPort: Int? = nil, metricsBasePort: Int? = nil
+        stages: StageArguments, executableDirectory: String, detectors: Int = 1, classifiers: Int = 1, runsWeb: Bool = false,
+        basePort: Int = 5550, keepRunning: Bool = false, logLevel: Logger.Level = .warning, stopTimeout: Duration = .seconds(10),
+        showProgress: Bool = false, collectLatencies: Bool = false, expectedFrames: Int? = nil, metricsBasePort: Int? = nil
     ) {
-        self.metricsBasePort = metricsBasePort
-        self.sources = sources
-        self.databasePath = databasePath
+        self.stages = stages
         self.executableDirectory = executableDirectory
         self.detectors = detectors
         self.classifiers = classifiers
+        self.runsWeb = runsWeb
         self.basePort = basePort
         self.keepRunning = keepRunning
         self.logLevel = logLevel
-        self.ingestArguments = ingestArguments
-        self.detectorArguments = detectorArguments
-        self.classifierArguments = classifierArguments
-        self.recorderArguments = recorderArguments
         self.stopTimeout = stopTimeout
         self.showProgress = showProgress
         self.collectLatencies = collectLatencies
         self.expectedFrames = expectedFrames
-        self.webPort = webPort
+        self.metricsBasePort = metricsBasePort
     }
 }
 

@@ -1,3 +1,4 @@
+import CommandLineSupport
 import Foundation
 import Logging
 import Messaging
@@ -24,7 +25,8 @@ public final class StackSupervisor: @unchecked Sendable {
     public init(configuration: StackConfiguration, logger: Logger) throws(SupervisorError) {
         self.configuration = configuration
         self.logger = logger
-        for stage in ["broker", "recorder", "detector", "classifier", "ingest"] + (configuration.webPort == nil ? [] : ["web"]) {
+        let stages: [StageArguments.Stage] = [.broker, .recorder, .detector, .classifier, .ingest] + (configuration.runsWeb ? [.web] : [])
+        for stage in stages {
             let path = Self.executable(stage, in: configuration.executableDirectory)
             guard FileManager.default.isExecutableFile(atPath: path) else { throw .missingExecutable(path) }
         }
@@ -42,8 +44,8 @@ public final class StackSupervisor: @unchecked Sendable {
     public var processIDs: [String: pid_t] { lock.withLock { runningPIDs } }
     private var runningPIDs: [String: pid_t] = [:]
 
-    static func executable(_ stage: String, in directory: String) -> String {
-        (directory as NSString).appendingPathComponent("moodwire-\(stage)")
+    static func executable(_ stage: StageArguments.Stage, in directory: String) -> String {
+        (directory as NSString).appendingPathComponent("moodwire-\(stage.rawValue)")
     }
 
     /// One supervised stage: how to start it and its current process.
@@ -65,29 +67,23 @@ public final class StackSupervisor: @unchecked Sendable {
     }
 
     private func makeStages() -> (services: [Stage], workers: [Stage], ingest: Stage?) {
-        let common = ["--base-port", "\(configuration.basePort)", "--log-level", configuration.logLevel]
+        let common = ["--base-port", "\(configuration.basePort)", "--log-level", configuration.logLevel.rawValue]
         let directory = configuration.executableDirectory
-        func stage(_ name: String, _ kind: String, _ extra: [String]) -> Stage {
-            Stage(name: name, executable: Self.executable(kind, in: directory), arguments: common + extra)
+        func stage(_ name: String, _ kind: StageArguments.Stage) -> Stage {
+            Stage(name: name, executable: Self.executable(kind, in: directory), arguments: common + configuration.stages.arguments(of: kind))
         }
-        let services = [
-            stage("broker", "broker", []),
-            stage("recorder", "recorder", ["--db", configuration.databasePath] + configuration.recorderArguments)
-        ]
+        let services = [stage("broker", .broker), stage("recorder", .recorder)]
         var workers: [Stage] = []
         for index in 1...max(1, configuration.detectors) {
-            workers.append(stage("detector-\(index)", "detector", configuration.detectorArguments))
+            workers.append(stage("detector-\(index)", .detector))
         }
         for index in 1...max(1, configuration.classifiers) {
-            workers.append(stage("classifier-\(index)", "classifier", configuration.classifierArguments))
+            workers.append(stage("classifier-\(index)", .classifier))
         }
-        if let webPort = configuration.webPort {
-            workers.append(stage("web", "web", ["--web-port", "\(webPort)", "--db", configuration.databasePath]))
+        if configuration.runsWeb {
+            workers.append(stage("web", .web))
         }
-        let ingest =
-            configuration.sources.isEmpty
-            ? nil
-            : stage("ingest", "ingest", configuration.sources.flatMap { ["--source", $0] } + configuration.ingestArguments)
+        let ingest = configuration.stages.ingest.sources.isEmpty ? nil : stage("ingest", .ingest)
         guard let metricsBasePort = configuration.metricsBasePort else { return (services, workers, ingest) }
         let numbered = (services + workers + [ingest].compactMap { $0 }).enumerated().map { index, stage in
             Stage(name: stage.name, executable: stage.executable, arguments: stage.arguments + ["--metrics-port", "\(metricsBasePort + index)"])

@@ -1,3 +1,4 @@
+import CommandLineSupport
 import Foundation
 import Logging
 import TestSupport
@@ -21,11 +22,15 @@ struct FaultToleranceTests {
         let video = directory + "/clip.avi"
         try StackTestSupport.makeVideo(from: StackTestSupport.facePhotos[4], frames: frameCount, to: video)
         let database = directory + "/results.db"
+        var stages = try StageArguments.parse([])
+        stages.ingest.sources = ["clip=\(video)"]
+        stages.ingest.fps = 25
+        stages.ingest.ackTimeout = 5
+        stages.classifierQueue.resendAfter = 1.5
+        stages.database.db = database
         let configuration = StackConfiguration(
-            sources: ["clip=\(video)"], databasePath: database, executableDirectory: StackTestSupport.binDirectory,
-            detectors: 2, classifiers: 2, basePort: StackTestSupport.basePort(),
-            ingestArguments: ["--fps", "25", "--ack-timeout", "5"], classifierArguments: ["--resend-after", "1.5"],
-            metricsBasePort: StackTestSupport.basePort())
+            stages: stages, executableDirectory: StackTestSupport.binDirectory, detectors: 2, classifiers: 2,
+            basePort: StackTestSupport.basePort(), metricsBasePort: StackTestSupport.basePort())
         let stack = try RunningStack(configuration)
         let supervisor = stack.supervisor
         let ingestMetrics = try #require(supervisor.operationsPorts["ingest"])

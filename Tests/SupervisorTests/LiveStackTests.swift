@@ -1,3 +1,4 @@
+import CommandLineSupport
 import Foundation
 import Logging
 import Processes
@@ -28,10 +29,13 @@ struct LiveStackTests {
 
         let database = directory + "/live.db"
         let url = "rtsp://viewer:s3cret@127.0.0.1:\(rtspPort)/cam"
+        var stages = try StageArguments.parse([])
+        stages.ingest.sources = ["door=" + url]
+        stages.ingest.stallTimeout = 3
+        stages.ingest.maxBackoff = 1
+        stages.database.db = database
         let configuration = StackConfiguration(
-            sources: ["door=" + url], databasePath: database, executableDirectory: StackTestSupport.binDirectory,
-            basePort: basePort, keepRunning: true, logLevel: "info",
-            ingestArguments: ["--stall-timeout", "3", "--max-backoff", "1"])
+            stages: stages, executableDirectory: StackTestSupport.binDirectory, basePort: basePort, keepRunning: true, logLevel: .info)
         let stack = try RunningStack(configuration)
         // A second ingest process with two sources on the same camera: several sources per
         // process, and several ingest processes per stack.

@@ -1,3 +1,4 @@
+import CommandLineSupport
 import Foundation
 import Logging
 import TestSupport
@@ -19,10 +20,13 @@ struct WorkerFailureTests {
         let video = directory + "/clip.avi"
         try StackTestSupport.makeVideo(from: StackTestSupport.facePhotos[4], frames: frameCount, to: video)
         let database = directory + "/results.db"
+        var stages = try StageArguments.parse([])
+        stages.ingest.sources = ["clip=\(video)"]
+        stages.ingest.ackTimeout = 2
+        stages.database.db = database
         let configuration = StackConfiguration(
-            sources: ["clip=\(video)"], databasePath: database, executableDirectory: StackTestSupport.binDirectory,
-            detectors: 2, classifiers: 2, basePort: StackTestSupport.basePort(),
-            ingestArguments: ["--ack-timeout", "2"])
+            stages: stages, executableDirectory: StackTestSupport.binDirectory, detectors: 2, classifiers: 2,
+            basePort: StackTestSupport.basePort())
         let stack = try RunningStack(configuration)
         let supervisor = stack.supervisor
 

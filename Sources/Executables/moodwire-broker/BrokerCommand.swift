@@ -16,15 +16,14 @@ struct BrokerCommand: AsyncParsableCommand {
 
     @OptionGroup var service: ServiceOptions
 
-    @Option(help: "Messages queued per connected peer and direction (env MOODWIRE_HIGH_WATER_MARK).")
-    var highWaterMark: Int32 = environment("HIGH_WATER_MARK", Int32.init) ?? 8
+    @OptionGroup(title: "Queues") var queues: BrokerArguments
 
     func run() async throws {
         let observability = try service.bootstrapObservability(label: "moodwire.broker")
         let logger = observability.logger
         let broker: BlockingService
         do {
-            broker = try Broker.service(BrokerConfiguration(endpoints: service.endpoints, highWaterMark: highWaterMark), logger: logger)
+            broker = try Broker.service(BrokerConfiguration(endpoints: service.endpoints, highWaterMark: queues.highWaterMark), logger: logger)
         } catch {
             throw ServiceRunner.configurationError("\(error)")
         }

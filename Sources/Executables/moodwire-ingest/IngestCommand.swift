@@ -23,46 +23,10 @@ struct IngestCommand: AsyncParsableCommand {
 
     @OptionGroup var service: ServiceOptions
 
-    @Option(
-        name: .customLong("source"),
-        help: ArgumentHelp(
-            "[NAME=]PATH_OR_URL: an image file, a folder or glob of images, a video file, an rtsp://, rtsps://, http(s):// stream or a v4l2:/dev/videoN camera; repeatable (env MOODWIRE_SOURCES, comma-separated).",
-            valueName: "source"))
-    var sources: [String] = environment("SOURCES").map { $0.split(separator: ",").map { String($0) } } ?? []
-
-    @Flag(help: "Play each source again and again (env MOODWIRE_LOOP=1).")
-    var loop: Bool = environment("LOOP", Bool.init(yesOrNo:)) ?? false
-
-    @Option(help: "Frames per second per source; 0 sends as fast as the pipeline takes them (env MOODWIRE_FPS).")
-    var fps: Double = environment("FPS", Double.init) ?? 0
-
-    @Option(help: "Frames per source sent and not yet recorded (env MOODWIRE_WINDOW).")
-    var window: Int = environment("WINDOW", Int.init) ?? 32
-
-    @Option(help: "Seconds before an unacknowledged frame is sent again (env MOODWIRE_ACK_TIMEOUT).")
-    var ackTimeout: Double = environment("ACK_TIMEOUT", Double.init) ?? 15
-
-    @Option(help: "Seconds a live frame may wait for the pipeline before it is dropped (env MOODWIRE_MAX_LAG).")
-    var maxLag: Double = environment("MAX_LAG", Double.init) ?? 2
-
-    @Option(help: "Frames per live source sent and not yet recorded (env MOODWIRE_LIVE_WINDOW).")
-    var liveWindow: Int = environment("LIVE_WINDOW", Int.init) ?? 4
-
-    @Option(help: "Seconds without a frame after which a live source is restarted (env MOODWIRE_STALL_TIMEOUT).")
-    var stallTimeout: Double = environment("STALL_TIMEOUT", Double.init) ?? 10
-
-    @Option(help: "Longest wait in seconds between reconnection attempts of a live source (env MOODWIRE_MAX_BACKOFF).")
-    var maxBackoff: Double = environment("MAX_BACKOFF", Double.init) ?? 30
+    @OptionGroup(title: "Sources") var ingest: SourceArguments
 
     func validate() throws {
-        guard !sources.isEmpty else { throw ValidationError("give at least one --source") }
-        guard fps >= 0 else { throw ValidationError("--fps must be 0 or more") }
-        guard window >= 1 else { throw ValidationError("--window must be at least 1") }
-        guard ackTimeout > 0 else { throw ValidationError("--ack-timeout must be positive") }
-        guard maxLag > 0 else { throw ValidationError("--max-lag must be positive") }
-        guard liveWindow >= 1 else { throw ValidationError("--live-window must be at least 1") }
-        guard stallTimeout > 0 else { throw ValidationError("--stall-timeout must be positive") }
-        guard maxBackoff >= 0.5 else { throw ValidationError("--max-backoff must be at least 0.5") }
+        guard !ingest.sources.isEmpty else { throw ValidationError("give at least one --source") }
     }
 
     func run() async throws {
@@ -70,23 +34,23 @@ struct IngestCommand: AsyncParsableCommand {
         let logger = observability.logger
         let frameSources: [any FrameSource]
         do {
-            let specs = SourceSpec.uniqueNames(try sources.map { try SourceSpec.parse($0) })
+            let specs = SourceSpec.uniqueNames(try ingest.sources.map { try SourceSpec.parse($0) })
             let health = observability.health
-            let live = LiveStreamOptions(stallTimeout: .seconds(stallTimeout), maximumBackoff: .seconds(maxBackoff)) { source, state in
+            let live = LiveStreamOptions(stallTimeout: .seconds(ingest.stallTimeout), maximumBackoff: .seconds(ingest.maxBackoff)) { source, state in
                 // A closed source is the ingest stopping, which the "service" component reports.
                 health.update(
                     "source." + source, healthy: state == .streaming || state == .closed, state: state.name,
                     detail: state == .streaming ? nil : state.description)
             }
-            frameSources = try specs.map { try $0.open(SourceOptions(loop: loop, live: live), logger: logger) }
+            frameSources = try specs.map { try $0.open(SourceOptions(loop: ingest.loop, live: live), logger: logger) }
         } catch {
             throw ServiceRunner.configurationError("\(error)")
         }
         let configuration = IngestServiceConfiguration(
-            endpoints: service.endpoints, window: window, ackTimeout: .milliseconds(Int(ackTimeout * 1000)),
-            framesPerSecond: fps > 0 ? fps : nil, liveWindow: liveWindow, maxLag: .seconds(maxLag))
+            endpoints: service.endpoints, window: ingest.window, ackTimeout: .milliseconds(Int(ingest.ackTimeout * 1000)),
+            framesPerSecond: ingest.fps > 0 ? ingest.fps : nil, liveWindow: ingest.liveWindow, maxLag: .seconds(ingest.maxLag))
         let failed = Atomic<Bool>(false)
-        let ingest = IngestService.make(configuration, sources: Handover(frameSources), logger: logger) { outcomes in
+        let stage = IngestService.make(configuration, sources: Handover(frameSources), logger: logger) { outcomes in
             for outcome in outcomes {
                 logger.info(
                     "source finished",
@@ -101,7 +65,7 @@ struct IngestCommand: AsyncParsableCommand {
                 }
             }
         }
-        try await ServiceRunner.run([ingest], observability: observability)
+        try await ServiceRunner.run([stage], observability: observability)
         if failed.load(ordering: .relaxed) { throw ExitCode(65) }
     }
 }

@@ -19,31 +19,21 @@ struct RecorderCommand: AsyncParsableCommand {
 
     @OptionGroup var service: ServiceOptions
 
-    @Option(help: "SQLite file (env MOODWIRE_DB).")
-    var db: String = environment("DB") ?? "moodwire.db"
-
-    @Option(help: "Most frames per transaction (env MOODWIRE_MAX_BATCH).")
-    var maxBatch: Int = environment("MAX_BATCH", Int.init) ?? 1024
-
-    @Option(help: "How long a transaction waits for more results, in milliseconds; results already queued always join (env MOODWIRE_MAX_DELAY_MS).")
-    var maxDelayMs: Int = environment("MAX_DELAY_MS", Int.init) ?? 0
-
-    func validate() throws {
-        guard maxBatch >= 1, maxDelayMs >= 0 else { throw ValidationError("--max-batch must be at least 1 and --max-delay-ms 0 or more") }
-    }
+    @OptionGroup(title: "Results") var database: DatabaseArguments
+    @OptionGroup(title: "Transactions") var recorder: RecorderArguments
 
     func run() async throws {
         let observability = try service.bootstrapObservability(label: "moodwire.recorder")
         let logger = observability.logger
-        let recorder: BlockingService
+        let stage: BlockingService
         do {
-            let store = try ResultStore(path: db, logger: logger)
-            recorder = try RecorderService.make(
-                RecorderServiceConfiguration(endpoints: service.endpoints, maxBatch: maxBatch, maxDelay: .milliseconds(maxDelayMs)),
+            let store = try ResultStore(path: database.db, logger: logger)
+            stage = try RecorderService.make(
+                RecorderServiceConfiguration(endpoints: service.endpoints, maxBatch: recorder.maxBatch, maxDelay: .milliseconds(recorder.maxDelayMs)),
                 store: Handover(store), logger: logger)
         } catch {
             throw ServiceRunner.configurationError("\(error)")
         }
-        try await ServiceRunner.run([recorder], observability: observability)
+        try await ServiceRunner.run([stage], observability: observability)
     }
 }

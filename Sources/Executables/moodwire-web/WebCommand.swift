@@ -20,38 +20,16 @@ struct WebCommand: AsyncParsableCommand {
 
     @OptionGroup var service: ServiceOptions
 
-    @Option(help: "Interface to listen on; 0.0.0.0 for all (env MOODWIRE_WEB_HOST).")
-    var webHost: String = environment("WEB_HOST") ?? "127.0.0.1"
-
-    @Option(help: "HTTP port (env MOODWIRE_WEB_PORT).")
-    var webPort: Int = environment("WEB_PORT", Int.init) ?? 8080
-
-    @Option(help: "SQLite results file, read-only (env MOODWIRE_DB).")
-    var db: String = environment("DB") ?? "moodwire.db"
-
-    @Option(help: "Largest request body in bytes (env MOODWIRE_MAX_BODY_BYTES).")
-    var maxBodyBytes: Int = environment("MAX_BODY_BYTES", Int.init) ?? 10 << 20
-
-    @Option(help: "Largest image in pixels (env MOODWIRE_MAX_PIXELS).")
-    var maxPixels: Int = environment("MAX_PIXELS", Int.init) ?? 50_000_000
-
-    @Option(help: "Seconds an upload waits for its result before answering 504 (env MOODWIRE_UPLOAD_TIMEOUT).")
-    var uploadTimeout: Double = environment("UPLOAD_TIMEOUT", Double.init) ?? 10
-
-    func validate() throws {
-        guard (1...65535).contains(webPort) else { throw ValidationError("--web-port must be between 1 and 65535") }
-        guard maxBodyBytes > 0, maxPixels > 0, uploadTimeout > 0 else {
-            throw ValidationError("--max-body-bytes, --max-pixels and --upload-timeout must be positive")
-        }
-    }
+    @OptionGroup(title: "Results") var database: DatabaseArguments
+    @OptionGroup(title: "Web page") var web: WebArguments
 
     func run() async throws {
         let observability = try service.bootstrapObservability(label: "moodwire.web")
         let logger = observability.logger
         let configuration = WebConfiguration(
-            host: webHost, port: webPort, databasePath: db, endpoints: service.endpoints, maxBodyBytes: maxBodyBytes,
-            maxPixels: maxPixels, uploadTimeout: .milliseconds(Int(uploadTimeout * 1000)))
-        if let problem = ListenCheck.problem(host: webHost, port: webPort, flag: "--web-port") {
+            host: web.webHost, port: web.webPort, databasePath: database.db, endpoints: service.endpoints, maxBodyBytes: web.maxBodyBytes,
+            maxPixels: web.maxPixels, uploadTimeout: .milliseconds(Int(web.uploadTimeout * 1000)))
+        if let problem = ListenCheck.problem(host: web.webHost, port: web.webPort, flag: "--web-port") {
             throw ServiceRunner.configurationError(problem)
         }
         let gateway = PipelineGateway(configuration: configuration, logger: logger)
@@ -61,7 +39,7 @@ struct WebCommand: AsyncParsableCommand {
         } catch {
             throw ServiceRunner.configurationError("\(error)")
         }
-        logger.info("web ready", metadata: ["url": "http://\(webHost):\(webPort)/"])
+        logger.info("web ready", metadata: ["url": "\(web.url)"])
         try await ServiceRunner.run([gateway.service(), application], observability: observability)
     }
 }

@@ -24,50 +24,20 @@ struct Analyze: AsyncParsableCommand {
     @Flag(help: "Print one JSON object per image and line.")
     var json = false
 
-    @Option(help: "How much the detection window grows per pyramid level (OpenCV scaleFactor).")
-    var scaleFactor = 1.1
-
-    @Option(help: "How many overlapping raw detections a face needs (OpenCV minNeighbors).")
-    var minNeighbors = 5
-
-    @Option(help: "Smallest face side in pixels (OpenCV minSize).")
-    var minSize = 30
-
-    @Option(help: "Largest face side in pixels (OpenCV maxSize; default: the image size).")
-    var maxSize: Int?
-
     @Option(help: ArgumentHelp("Also write each image with its faces boxed and labelled, as OUT_DIR/<name>.jpg.", valueName: "out-dir"))
     var annotate: String?
 
-    @Option(
-        help: ArgumentHelp(
-            "How colour becomes gray: rgb-weighted (OpenCV's cvtColor, as fer sees photos) or luma (the JPEG's own luma channel; faster).",
-            valueName: "conversion"))
-    var gray: GrayConversion = .rgbWeighted
-
-    @Option(help: ArgumentHelp("Haar cascade XML (default: the installed haarcascade_frontalface_default.xml).", valueName: "path"))
-    var cascade: String?
-
-    @OptionGroup(title: "Model and threads (--threads applies to detection too)") var model: ModelOptions
-
-    func validate() throws {
-        guard scaleFactor > 1 else { throw ValidationError("--scale-factor must be greater than 1") }
-        guard minNeighbors >= 0 else { throw ValidationError("--min-neighbors must be 0 or more") }
-        guard minSize >= 1 else { throw ValidationError("--min-size must be at least 1") }
-        if let maxSize, maxSize < minSize { throw ValidationError("--max-size must not be below --min-size") }
-    }
+    @OptionGroup(title: "Face detection") var detection: DetectionArguments
+    @OptionGroup(title: "Emotion classification") var classification: ClassificationArguments
+    @OptionGroup var process: ProcessOptions
 
     func run() async throws {
-        let logger = model.bootstrapLogging()
-        let store = ModelStore.standard(environment: ProcessInfo.processInfo.environment)
-        let detector = FaceDetector(
-            cascade: try HaarCascade(contentsOf: try cascade ?? store.locate(ModelStore.faceCascade)),
-            threads: model.threads)
+        let logger = process.bootstrapLogging()
+        let detector = FaceDetector(cascade: try HaarCascade(contentsOf: try detection.cascadePath()), threads: process.threads)
         let classifier = try EmotionClassifier(
-            modelPath: try model.emotionModelPath(), maxBatch: model.batch,
-            threads: model.threads, logger: logger)
+            modelPath: try classification.model.path(), maxBatch: classification.imagesPerRun,
+            threads: process.threads, logger: logger)
         let analyzer = PhotoAnalyzer(detector: detector, classifier: classifier)
-        let options = DetectionOptions(scaleFactor: scaleFactor, minNeighbors: minNeighbors, minSize: minSize, maxSize: maxSize)
         let decoder = ImageDecoder()
         let encoder = JPEGEncoder()
         if let annotate {
@@ -81,13 +51,13 @@ struct Analyze: AsyncParsableCommand {
         for path in images {
             let image: GrayImage
             do {
-                image = try decoder.decodeGray(contentsOf: path, conversion: gray)
+                image = try decoder.decodeGray(contentsOf: path, conversion: detection.gray)
             } catch {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 failed += 1
                 continue
             }
-            let faces = analyzer.analyze(image, options: options)
+            let faces = analyzer.analyze(image, options: detection.options, flipAveraged: classification.flipAverage)
             print(
                 json
                     ? AnalysisReport.json(image: path, width: image.width, height: image.height, faces: faces)
@@ -108,5 +78,3 @@ struct Analyze: AsyncParsableCommand {
         if failed > 0 { throw ExitCode(1) }
     }
 }
-
-extension GrayConversion: ExpressibleByArgument {}

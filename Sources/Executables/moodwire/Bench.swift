@@ -51,16 +51,12 @@ struct BenchClassifier: AsyncParsableCommand {
     @Flag(help: "Also print each layer's median time (one thread, at each batch size).")
     var layers = false
 
-    @Option(help: ArgumentHelp("Model file (default: the installed emotion model).", valueName: "path"))
-    var model: String?
+    @OptionGroup(title: "Model") var model: ModelArguments
 
     func run() async throws {
         let threadCounts = try Self.integers(threads, name: "--threads")
         let batchSizes = try Self.integers(batches, name: "--batches")
-        let modelPath =
-            try model
-            ?? ModelStore.standard(environment: ProcessInfo.processInfo.environment)
-            .locate(ModelStore.emotionModel)
+        let modelPath = try model.path()
         let network = try Network(contentsOf: modelPath)
         let benchmark = try ClassifierBenchmark(network: network, faceRoot: data, count: faces)
 
@@ -195,14 +191,7 @@ struct BenchDetector: AsyncParsableCommand {
     @Option(help: "Seconds of timed runs per image.")
     var seconds = 1.0
 
-    @Option(help: "OpenCV scaleFactor.")
-    var scaleFactor = 1.1
-
-    @Option(help: "OpenCV minNeighbors.")
-    var minNeighbors = 5
-
-    @Option(help: "OpenCV minSize.")
-    var minSize = 30
+    @OptionGroup(title: "Face detection") var detection: DetectionArguments
 
     @Flag(help: "Also run the OpenCV reference script and compare.")
     var reference = false
@@ -210,21 +199,15 @@ struct BenchDetector: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The reference script.", valueName: "path"))
     var referenceScript = "bench/reference/detector_opencv.py"
 
-    @Option(help: ArgumentHelp("Haar cascade XML (default: the installed one).", valueName: "path"))
-    var cascade: String?
-
     @Flag(help: "Print the measurements as JSON.")
     var json = false
 
     func run() async throws {
         let threadCounts = try BenchClassifier.integers(threads, name: "--threads")
-        let cascadePath =
-            try cascade
-            ?? ModelStore.standard(environment: ProcessInfo.processInfo.environment)
-            .locate(ModelStore.faceCascade)
+        let cascadePath = try detection.cascadePath()
         let haar = try HaarCascade(contentsOf: cascadePath)
-        let benchmark = try DetectorBenchmark(folder: data)
-        let options = DetectionOptions(scaleFactor: scaleFactor, minNeighbors: minNeighbors, minSize: minSize)
+        let benchmark = try DetectorBenchmark(folder: data, conversion: detection.gray)
+        let options = detection.options
         var ours: [DetectorBenchmark.Measurement] = []
         for threadCount in threadCounts {
             let rows = benchmark.measure(cascade: haar, threads: threadCount, options: options, seconds: seconds)
@@ -243,7 +226,8 @@ struct BenchDetector: AsyncParsableCommand {
                 referenceScript,
                 arguments: [
                     "--json", "--cascade", cascadePath, "--data", data, "--threads", threads, "--seconds", String(seconds),
-                    "--scale-factor", String(scaleFactor), "--min-neighbors", String(minNeighbors), "--min-size", String(minSize)
+                    "--scale-factor", String(options.scaleFactor), "--min-neighbors", String(options.minNeighbors),
+                    "--min-size", String(options.minSize), "--max-size", String(options.maxSize ?? 0), "--gray", detection.gray.rawValue
                 ])
             theirs = try JSONDecoder().decode([DetectorBenchmark.Measurement].self, from: data)
             if !json {

@@ -24,20 +24,18 @@ struct Eval: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Also write the confusion matrix as an SVG heat map.", valueName: "file.svg"))
     var plot: String?
 
-    @Flag(help: "Average each face's probabilities with its mirror image's (test-time augmentation).")
-    var flipAverage = false
-
-    @OptionGroup var model: ModelOptions
+    @OptionGroup(title: "Emotion classification") var classification: ClassificationArguments
+    @OptionGroup var process: ProcessOptions
 
     func run() async throws {
-        let logger = model.bootstrapLogging()
+        let logger = process.bootstrapLogging()
         let classifier = try EmotionClassifier(
-            modelPath: try model.emotionModelPath(), maxBatch: model.batch,
-            threads: model.threads, logger: logger)
+            modelPath: try classification.model.path(), maxBatch: classification.imagesPerRun,
+            threads: process.threads, logger: logger)
         let labelled = try LabelledFolder(root: folder)
         guard !labelled.items.isEmpty else { throw EvaluationError.noImages(root: folder) }
         let bar = ProgressBar(total: labelled.items.count, label: "eval")
-        let result = Evaluator(classifier: classifier, logger: logger).evaluate(labelled, flipAveraged: flipAverage) { done, failed in
+        let result = Evaluator(classifier: classifier, logger: logger).evaluate(labelled, flipAveraged: classification.flipAverage) { done, failed in
             bar.update(done, note: failed > 0 ? "\(failed) unreadable" : "")
         }
         bar.finish()

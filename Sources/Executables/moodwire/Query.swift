@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import ResultDatabase
 
 struct Query: AsyncParsableCommand {
@@ -26,8 +27,7 @@ struct Query: AsyncParsableCommand {
         }
     }
 
-    @Option(help: ArgumentHelp("The SQLite results file.", valueName: "file"))
-    var db = "moodwire.db"
+    @OptionGroup var database: DatabaseArguments
 
     @Argument(help: "One SQL statement.")
     var sql: String
@@ -35,7 +35,7 @@ struct Query: AsyncParsableCommand {
     @Flag var format: Format = .table
 
     func run() async throws {
-        let result = try ResultQuery.run(databasePath: db, sql: sql)
+        let result = try ResultQuery.run(databasePath: database.db, sql: sql)
         switch format {
         case .table: print(result.table())
         case .csv: print(result.csv(), terminator: "")

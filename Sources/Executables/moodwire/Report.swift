@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import ResultDatabase
 
 struct Report: AsyncParsableCommand {
@@ -11,8 +12,7 @@ struct Report: AsyncParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("The SQLite results file.", valueName: "file"))
-    var db = "moodwire.db"
+    @OptionGroup var database: DatabaseArguments
 
     @Option(help: ArgumentHelp("Bucket length in seconds.", valueName: "seconds"))
     var bucket = 60
@@ -28,7 +28,7 @@ struct Report: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let report = try EmotionReport.make(databasePath: db, bucketSeconds: bucket, source: source)
+        let report = try EmotionReport.make(databasePath: database.db, bucketSeconds: bucket, source: source)
         print(json ? report.json() : report.text())
     }
 }
