@@ -154,7 +154,10 @@ let package = Package(
             name: "moodwire-ingest", dependencies: ["CommandLineSupport", "Ingest", "Messaging", argumentParser, log],
             path: "Sources/Executables/moodwire-ingest"),
         .executableTarget(
-            name: "moodwire-detector", dependencies: ["CommandLineSupport", "Imaging", "DetectorStage", "FaceDetection", argumentParser, log],
+            name: "moodwire-detector",
+            dependencies: [
+                "CommandLineSupport", "Imaging", "DetectorStage", "FaceDetection", "NeuralNetwork", "PipelineProtocol", argumentParser, log
+            ],
             path: "Sources/Executables/moodwire-detector"),
         .executableTarget(
             name: "moodwire-classifier",

@@ -97,10 +97,12 @@ public struct PipelineBenchmark {
         let cascade = try HaarCascade(contentsOf: configuration.cascadePath)
 
         progress("detector alone, \(configuration.detectors) thread(s)")
-        let alone = (0..<3).map { _ in detectorAlone(frames, cascade: cascade, threads: configuration.detectors) }.sorted()[1]
+        let classifier = try EmotionClassifier(modelPath: configuration.modelPath, maxBatch: 32)
+        let cropSide = classifier.network.inputShape.width
+        let alone = (0..<3).map { _ in detectorAlone(frames, cascade: cascade, threads: configuration.detectors, cropSide: cropSide) }.sorted()[1]
 
         progress("single-frame processing time")
-        let single = try singleFrameMilliseconds(frames, cascade: cascade)
+        let single = singleFrameMilliseconds(frames, cascade: cascade, classifier: classifier)
 
         progress("stack at full speed")
         var peaks: [String: Int] = [:]
@@ -138,7 +140,7 @@ public struct PipelineBenchmark {
     }
 
     /// Frames per second of `threads` detector workers sharing the frames, one frame each at a time.
-    func detectorAlone(_ frames: [FrameMessage], cascade: HaarCascade, threads: Int) -> Double {
+    func detectorAlone(_ frames: [FrameMessage], cascade: HaarCascade, threads: Int, cropSide: Int) -> Double {
         let next = Atomic<Int>(0)
         let start = ContinuousClock.now
         let group = DispatchGroup()
@@ -147,7 +149,7 @@ public struct PipelineBenchmark {
         for _ in 0..<threads {
             group.enter()
             Thread {
-                let worker = DetectorWorker(detector: FaceDetector(cascade: cascade, threads: 1), logger: logger)
+                let worker = DetectorWorker(detector: FaceDetector(cascade: cascade, threads: 1), cropSide: cropSide, logger: logger)
                 while true {
                     let index = next.add(1, ordering: .relaxed).oldValue
                     guard index < work.value.count else { break }
@@ -161,9 +163,10 @@ public struct PipelineBenchmark {
     }
 
     /// Median of decode + detect + crop + classify for one frame at a time, one thread.
-    func singleFrameMilliseconds(_ frames: [FrameMessage], cascade: HaarCascade) throws -> Double {
-        let worker = DetectorWorker(detector: FaceDetector(cascade: cascade, threads: 1), logger: logger)
-        let classifier = ClassifierWorker(classifier: try EmotionClassifier(modelPath: configuration.modelPath, maxBatch: 32))
+    func singleFrameMilliseconds(_ frames: [FrameMessage], cascade: HaarCascade, classifier model: EmotionClassifier) -> Double {
+        let worker = DetectorWorker(
+            detector: FaceDetector(cascade: cascade, threads: 1), cropSide: model.network.inputShape.width, logger: logger)
+        let classifier = ClassifierWorker(classifier: model)
         var times: [Double] = []
         for frame in frames.prefix(120) {
             let start = ContinuousClock.now

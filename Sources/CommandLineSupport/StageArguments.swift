@@ -39,7 +39,7 @@ public struct StageArguments: ParsableArguments, Sendable {
         switch stage {
         case .broker: broker.arguments
         case .recorder: database.arguments + recorder.arguments
-        case .detector: detection.arguments + ["--threads", "\(detectorThreads)"]
+        case .detector: detection.arguments + classification.model.arguments + ["--threads", "\(detectorThreads)"]
         case .classifier: classification.arguments + classifierQueue.arguments + ["--threads", "\(classifierThreads)"]
         case .web: database.arguments + web.arguments
         case .ingest: ingest.arguments

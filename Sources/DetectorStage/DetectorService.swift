@@ -16,16 +16,20 @@ public struct DetectorServiceConfiguration: Sendable {
     public var highWaterMark: Int32
     public var options: DetectionOptions
     public var conversion: GrayConversion
+    /// Side of the face crops sent on: the classifier model's input size.
+    public var cropSide: Int
 
     public init(
         endpoints: PipelineEndpoints = PipelineEndpoints(), highWaterMark: Int32 = 2,
-        options: DetectionOptions = DetectionOptions(), conversion: GrayConversion = .rgbWeighted
+        options: DetectionOptions = DetectionOptions(), conversion: GrayConversion = .rgbWeighted, cropSide: Int
     ) {
+        precondition((1...WireProtocol.maxCropSide).contains(cropSide), "a crop side the wire protocol carries")
         frames = endpoints.connect(.framesOut)
         faces = endpoints.connect(.facesIn)
         self.highWaterMark = highWaterMark
         self.options = options
         self.conversion = conversion
+        self.cropSide = cropSide
     }
 }
 
@@ -35,7 +39,7 @@ public enum DetectorService {
         BlockingService(name: "moodwire.detector") { stop in
             let worker = DetectorWorker(
                 detector: detector, options: configuration.options,
-                conversion: configuration.conversion, logger: logger)
+                conversion: configuration.conversion, cropSide: configuration.cropSide, logger: logger)
             let context = ZMQContext()
             let input = try ZMQSocket(context, .pull, highWaterMark: configuration.highWaterMark)
             let output = try ZMQSocket(context, .push, highWaterMark: configuration.highWaterMark)

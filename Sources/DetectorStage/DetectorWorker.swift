@@ -6,19 +6,22 @@ import PipelineProtocol
 import Timing
 
 /// The detector stage's work on one frame, without the sockets: decode the image, find the faces,
-/// cut fer's crop of each and resize it to the classifier's 64x64 input (the same pixels
-/// `moodwire analyze` feeds the classifier). One worker per thread (it owns a TurboJPEG handle).
+/// cut fer's crop of each and resize it to the classifier model's input size, `cropSide` (the
+/// same pixels `moodwire analyze` feeds the network). One worker per thread (it owns a TurboJPEG
+/// handle).
 public final class DetectorWorker {
     public let detector: FaceDetector
     public let options: DetectionOptions
     public let conversion: GrayConversion
+    public let cropSide: Int
     private let decoder = ImageDecoder(maxPixels: WireProtocol.maxPixels)
     private let logger: Logger
 
     public init(
         detector: FaceDetector, options: DetectionOptions = DetectionOptions(),
-        conversion: GrayConversion = .rgbWeighted, logger: Logger
+        conversion: GrayConversion = .rgbWeighted, cropSide: Int, logger: Logger
     ) {
+        self.cropSide = cropSide
         self.detector = detector
         self.options = options
         self.conversion = conversion
@@ -37,19 +40,20 @@ public final class DetectorWorker {
             logger.debug("undecodable frame", metadata: ["source": "\(header.source)", "seq": "\(header.seq)", "error": "\(error)"])
             header.flags.insert(.undecodable)
             header.detectMicros = (ContinuousClock.now - start).wireMicroseconds
-            return FacesMessage(header: header, boxes: [], crops: [])
+            return FacesMessage(header: header, boxes: [], crops: [], cropSide: cropSide)
         }
         header.width = image.width
         header.height = image.height
         let padValue = FaceCrop.padValue(of: image)
         var boxes: [PixelRect] = []
         var crops: [UInt8] = []
-        for box in detector.detect(image, options: options) {
+        let facesThatFit = WireProtocol.maxCropBytes / (cropSide * cropSide)
+        for box in detector.detect(image, options: options).prefix(min(WireProtocol.maxFaces, facesThatFit)) {
             guard let crop = FaceCrop.crop(image, box: box, padValue: padValue) else { continue }
             boxes.append(box)
-            crops += BilinearResize.resize(crop, width: WireProtocol.cropSide, height: WireProtocol.cropSide).pixels
+            crops += BilinearResize.resize(crop, width: cropSide, height: cropSide).pixels
         }
         header.detectMicros = (ContinuousClock.now - start).wireMicroseconds
-        return FacesMessage(header: header, boxes: boxes, crops: crops)
+        return FacesMessage(header: header, boxes: boxes, crops: crops, cropSide: cropSide)
     }
 }

@@ -33,9 +33,10 @@ public enum WireProtocol {
     public static let maxPixels = 50_000_000
     /// Most faces one frame may carry.
     public static let maxFaces = 1024
-    /// Side of the grayscale face crops the detector sends (the classifier's input size).
-    public static let cropSide = 64
-    public static let cropBytes = cropSide * cropSide
+    /// Largest side of the square grayscale face crops the detector sends (at the classifier
+    /// model's input size), and most crop bytes in one message: 1024 faces at fer's 64x64.
+    public static let maxCropSide = 512
+    public static let maxCropBytes = maxFaces * 64 * 64
     public static let boxBytes = 16
     public static let probabilityBytes = 4 * 7
 }
@@ -224,20 +225,25 @@ public struct FrameMessage: Sendable {
     }
 }
 
-/// detector → classifier: a frame's face boxes and their 64x64 grayscale crops.
+/// detector → classifier: a frame's face boxes and their square grayscale crops, at the size of
+/// the classifier model's input, so that each face is resized once. The crop side is not in the
+/// header: it is the square root of a face's share of the crop bytes.
 public struct FacesMessage: Sendable {
     public var header: FrameHeader
     public var boxes: [PixelRect]
-    /// `boxes.count` crops of `WireProtocol.cropBytes` each, row-major.
+    /// `boxes.count` crops of `cropSide` x `cropSide` bytes each, row-major.
     public var crops: [UInt8]
+    /// The crops' side in pixels; 0 when there are none.
+    public let cropSide: Int
 
-    public init(header: FrameHeader, boxes: [PixelRect], crops: [UInt8]) {
-        precondition(crops.count == boxes.count * WireProtocol.cropBytes, "one 64x64 crop per box")
+    public init(header: FrameHeader, boxes: [PixelRect], crops: [UInt8], cropSide: Int) {
+        precondition(crops.count == boxes.count * cropSide * cropSide, "one cropSide x cropSide crop per box")
         var header = header.with(kind: .faces)
         header.faceCount = boxes.count
         self.header = header
         self.boxes = boxes
         self.crops = crops
+        self.cropSide = boxes.isEmpty ? 0 : cropSide
     }
 
     public var parts: [[UInt8]] { [header.encoded(), encodeBoxes(boxes), crops] }
@@ -246,19 +252,25 @@ public struct FacesMessage: Sendable {
         header = try FrameHeader.decode(parts: parts, expecting: .faces)
         boxes = try decodeBoxes(parts[1], count: header.faceCount)
         crops = parts[2]
-        guard crops.count == header.faceCount * WireProtocol.cropBytes else {
-            throw crops.count > header.faceCount * WireProtocol.cropBytes
-                ? .oversizedPart(part: 2, bytes: crops.count)
-                : .inconsistentParts("\(crops.count) crop bytes for \(header.faceCount) faces")
+        guard crops.count <= WireProtocol.maxCropBytes else { throw .oversizedPart(part: 2, bytes: crops.count) }
+        guard header.faceCount > 0 else {
+            guard crops.isEmpty else { throw .inconsistentParts("\(crops.count) crop bytes without faces") }
+            cropSide = 0
+            return
         }
+        let bytesPerFace = crops.count / header.faceCount
+        let side = Int(Double(bytesPerFace).squareRoot().rounded())
+        guard crops.count == header.faceCount * bytesPerFace, side * side == bytesPerFace, (1...WireProtocol.maxCropSide).contains(side) else {
+            throw .inconsistentParts(
+                "\(crops.count) crop bytes are not \(header.faceCount) square crops of 1 to \(WireProtocol.maxCropSide) pixels a side")
+        }
+        cropSide = side
     }
 
     /// The crop of face `index` as an image.
     public func crop(_ index: Int) -> GrayImage {
-        let start = index * WireProtocol.cropBytes
-        return GrayImage(
-            width: WireProtocol.cropSide, height: WireProtocol.cropSide,
-            pixels: Array(crops[start..<start + WireProtocol.cropBytes]))
+        let bytes = cropSide * cropSide
+        return GrayImage(width: cropSide, height: cropSide, pixels: Array(crops[(index * bytes)..<((index + 1) * bytes)]))
     }
 }
 

@@ -47,12 +47,12 @@ struct AcknowledgedResultsTests {
             finished.wait()
         }
 
-        let crop = [UInt8](repeating: 128, count: WireProtocol.cropBytes)
+        let crop = [UInt8](repeating: 128, count: 64 * 64)
         for seq in UInt64(0)..<3 {
             let header = FrameHeader(kind: .faces, flags: .acknowledged, source: "cam", seq: seq, capturedAt: 1, width: 64, height: 64)
             #expect(
                 try faces.send(
-                    FacesMessage(header: header, boxes: [PixelRect(x: 0, y: 0, width: 64, height: 64)], crops: crop).parts,
+                    FacesMessage(header: header, boxes: [PixelRect(x: 0, y: 0, width: 64, height: 64)], crops: crop, cropSide: 64).parts,
                     timeoutMilliseconds: 5000))
         }
         let first = try receiveResults(recorder!, count: 3, within: .seconds(10))

@@ -24,7 +24,7 @@ struct ClassifierWorkerTests {
     func faces(seq: UInt64, _ crops: [GrayImage]) -> FacesMessage {
         let header = FrameHeader(kind: .faces, flags: .acknowledged, source: "test", seq: seq, capturedAt: 1, width: 640, height: 480)
         let boxes = crops.indices.map { PixelRect(x: $0 * 10, y: 0, width: 64, height: 64) }
-        return FacesMessage(header: header, boxes: boxes, crops: crops.flatMap(\.pixels))
+        return FacesMessage(header: header, boxes: boxes, crops: crops.flatMap(\.pixels), cropSide: 64)
     }
 
     @Test func batchedFramesGetTheirOwnFacesResults() throws {

@@ -21,7 +21,9 @@ import Testing
         let stages = try StageArguments.parse(Self.given)
         let rendered = stages.arguments(of: .detector)
         #expect(Self.value(of: "--threads", in: rendered) == "2")
-        let detection = try DetectionArguments.parse(Self.removing("--threads", from: rendered))
+        // The detector cuts face crops at the input size of the classifiers' model.
+        #expect(Self.value(of: "--model", in: rendered) == "/m/model.safetensors")
+        let detection = try DetectionArguments.parse(Self.removing("--model", from: Self.removing("--threads", from: rendered)))
         #expect(detection.options == DetectionOptions(scaleFactor: 1.2, minNeighbors: 4, minSize: 40, maxSize: 300))
         #expect(detection.gray == .luma)
         #expect(try detection.cascadePath() == "/m/cascade.xml")
@@ -69,7 +71,8 @@ import Testing
 
     @Test func renderedDefaultsParseToTheDefaults() throws {
         let stages = try StageArguments.parse([])
-        let detection = try DetectionArguments.parse(Self.removing("--threads", from: stages.arguments(of: .detector)))
+        let rendered = stages.arguments(of: .detector)
+        let detection = try DetectionArguments.parse(Self.removing("--model", from: Self.removing("--threads", from: rendered)))
         #expect(detection.options == DetectionOptions())
         #expect(try SourceArguments.parse(stages.arguments(of: .ingest)).sources == stages.ingest.sources)
     }

@@ -42,17 +42,43 @@ struct WireProtocolTests {
         #expect(Array(decoded.probabilities(ofFace: 1)) == Array(probabilities[7..<14]))
     }
 
-    @Test func facesRoundTripWithCrops() throws {
-        let crops = (0..<(2 * WireProtocol.cropBytes)).map { UInt8(truncatingIfNeeded: $0 * 7) }
+    @Test(arguments: [64, 48, 1, WireProtocol.maxCropSide])
+    func facesRoundTripWithCropsOfTheModelsSide(_ side: Int) throws {
+        let crops = (0..<(2 * side * side)).map { UInt8(truncatingIfNeeded: $0 * 7) }
         let message = FacesMessage(
             header: header,
             boxes: [
                 PixelRect(x: 0, y: 0, width: 9, height: 9),
                 PixelRect(x: 3, y: 4, width: 5, height: 6)
-            ], crops: crops)
+            ], crops: crops, cropSide: side)
         let decoded = try FacesMessage(parts: message.parts)
         #expect(decoded.boxes == message.boxes)
-        #expect(decoded.crop(1).pixels == Array(crops[WireProtocol.cropBytes...]))
+        #expect(decoded.cropSide == side)
+        #expect(decoded.crop(1).width == side && decoded.crop(1).height == side)
+        #expect(decoded.crop(1).pixels == Array(crops[(side * side)...]))
+    }
+
+    @Test func faceCropsThatAreNotSquaresOfTheFaceCountAreRefused() {
+        let message = FacesMessage(
+            header: header, boxes: [PixelRect(x: 0, y: 0, width: 9, height: 9), PixelRect(x: 1, y: 1, width: 9, height: 9)],
+            crops: [UInt8](repeating: 9, count: 2 * 64 * 64), cropSide: 64)
+        func fault(_ crops: [UInt8]) -> String? {
+            var parts = message.parts
+            parts[2] = crops
+            do {
+                _ = try FacesMessage(parts: parts)
+                return nil
+            } catch {
+                return error.kind
+            }
+        }
+        #expect(fault(message.parts[2]) == nil)
+        #expect(fault(Array(message.parts[2].dropLast())) == "inconsistent_parts")  // not two equal crops
+        #expect(fault([UInt8](repeating: 9, count: 2 * 60 * 61)) == "inconsistent_parts")  // not square
+        #expect(fault([]) == "inconsistent_parts")
+        let side = WireProtocol.maxCropSide + 1
+        #expect(fault([UInt8](repeating: 9, count: 2 * side * side)) == "inconsistent_parts")
+        #expect(fault([UInt8](repeating: 9, count: WireProtocol.maxCropBytes + 2)) == "oversized_part")
     }
 
     @Test func zeroFaceMessagesAreValid() throws {

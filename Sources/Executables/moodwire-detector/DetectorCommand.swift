@@ -5,6 +5,8 @@ import FaceDetection
 import Foundation
 import Imaging
 import Logging
+import NeuralNetwork
+import PipelineProtocol
 
 @main
 struct DetectorCommand: AsyncParsableCommand {
@@ -20,6 +22,7 @@ struct DetectorCommand: AsyncParsableCommand {
     var threads: Int = environment("DETECTOR_THREADS", Int.init) ?? 1
 
     @OptionGroup(title: "Face detection") var detection: DetectionArguments
+    @OptionGroup(title: "The classifiers' model, whose input size the face crops are cut at") var model: ModelArguments
 
     func validate() throws {
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be between 1 and 64") }
@@ -29,14 +32,21 @@ struct DetectorCommand: AsyncParsableCommand {
         let observability = try service.bootstrapObservability(label: "moodwire.detector")
         let logger = observability.logger
         let haar: HaarCascade
+        let cropSide: Int
         do {
             haar = try HaarCascade(contentsOf: try detection.cascadePath())
+            let input = try Network(contentsOf: try model.path()).inputShape
+            guard input.width == input.height, (1...WireProtocol.maxCropSide).contains(input.width) else {
+                throw CommandError(
+                    "the model's input is \(input.width)x\(input.height); face crops are square, 1 to \(WireProtocol.maxCropSide) pixels")
+            }
+            cropSide = input.width
         } catch {
             throw ServiceRunner.configurationError("\(error)")
         }
         let configuration = DetectorServiceConfiguration(
             endpoints: service.endpoints,
-            options: detection.options, conversion: detection.gray)
+            options: detection.options, conversion: detection.gray, cropSide: cropSide)
         let detector = FaceDetector(cascade: haar, threads: threads)
         try await ServiceRunner.run([DetectorService.make(configuration, detector: detector, logger: logger)], observability: observability)
     }
