@@ -75,7 +75,7 @@ let package = Package(
         .target(name: "Timing"),
         // JSON string literals and CSV fields for hand-written output.
         .target(name: "TextFormats"),
-        // Gray and RGB images, JPEG/PNG codecs, one format sniff, EXIF orientation, OpenCV-exact resizes.
+        // Gray and RGB images, JPEG/PNG codecs, one format sniff, a header reader, EXIF orientation, OpenCV-exact resizes.
         .target(name: "Imaging", dependencies: ["CTurboJPEG", "CSPNG"], swiftSettings: numericSettings),
         // The thread team the numeric kernels share.
         .target(name: "Parallelism"),
@@ -180,7 +180,7 @@ let package = Package(
 
         // ── Tests: one target per library, and the shared support target ──
         .target(
-            name: "TestSupport", dependencies: ["CommandLineSupport", .product(name: "Crypto", package: "swift-crypto")],
+            name: "TestSupport", dependencies: ["CommandLineSupport", "Imaging", .product(name: "Crypto", package: "swift-crypto")],
             path: "Tests/TestSupport"),
         .testTarget(name: "TimingTests", dependencies: ["Timing"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], resources: [.copy("Fixtures")]),
@@ -219,7 +219,7 @@ let package = Package(
         .testTarget(
             name: "WebTests",
             dependencies: [
-                "Web", "Observability", "Imaging", "PipelineProtocol", "ResultDatabase", "TestSupport", log, hummingbird,
+                "Web", "Observability", "Imaging", "PipelineProtocol", "Messaging", "ResultDatabase", "TestSupport", log, hummingbird,
                 .product(name: "HummingbirdTesting", package: "hummingbird")
             ]),
         .testTarget(

@@ -1,6 +1,6 @@
 /// The image formats Moodwire reads, told apart by their signature bytes (content, not file name):
-/// the decoders, the web upload and the ingest's header reader all ask here, so they never
-/// disagree about what a JPEG is.
+/// the decoders and the header reader (`ImageHeader`, which the ingest and the web upload use) all
+/// ask here, so they never disagree about what a JPEG is.
 public enum ImageFormat: Equatable, Sendable {
     case jpeg, png
 

@@ -1,4 +1,6 @@
+import Imaging
 import Logging
+import PipelineProtocol
 
 /// Frames from a list of image files (one image, a folder or a glob's matches), read one at a time
 /// in order and sent as their file bytes. A file that cannot be read or is not a usable image is
@@ -87,7 +89,7 @@ public struct ImageListSource: FrameSource {
         let bytes = try ImageFiles.image(at: path, source: name)
         let header: ImageHeader
         do throws(ImageHeader.Invalid) {
-            header = try ImageHeader.read(bytes)
+            header = try ImageHeader.read(bytes, within: WireProtocol.imageLimits)
         } catch {
             throw .unusableImage(source: name, path: path, reason: error.reason)
         }

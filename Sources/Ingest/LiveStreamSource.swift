@@ -1,6 +1,8 @@
 import Foundation
+import Imaging
 import Logging
 import Metrics
+import PipelineProtocol
 import Processes
 import Synchronization
 import Timing
@@ -210,7 +212,7 @@ private final class LiveCapture: Sendable {
                 return "ffmpeg's output is not a JPEG stream: \(error)"
             }
             for image in images {
-                guard let header = try? ImageHeader.read(image) else { continue }
+                guard let header = try? ImageHeader.read(image, within: WireProtocol.imageLimits) else { continue }
                 let capturedAt = SourceFrame.now()
                 lastSeq = max(lastSeq + 1, UInt64(max(capturedAt, 0)))
                 frames.push(SourceFrame(seq: lastSeq, image: image, width: header.width, height: header.height, capturedAt: capturedAt))

@@ -1,5 +1,7 @@
 import Foundation
+import Imaging
 import Logging
+import PipelineProtocol
 import Processes
 
 /// Frames of a video file, decoded by ffmpeg in a child process that re-encodes each frame as a
@@ -154,7 +156,7 @@ public final class VideoFileSource: FrameSource {
     private func frame(_ image: [UInt8]) throws(IngestError) -> SourceFrame {
         let header: ImageHeader
         do throws(ImageHeader.Invalid) {
-            header = try ImageHeader.read(image)
+            header = try ImageHeader.read(image, within: WireProtocol.imageLimits)
         } catch {
             throw .unusableImage(source: name, path: "\(path) frame \(framesThisRun)", reason: error.reason)
         }

@@ -31,6 +31,8 @@ public enum WireProtocol {
     /// Largest frame side and area a stage accepts.
     public static let maxSide = 20_000
     public static let maxPixels = 50_000_000
+    /// The same limits, for reading an image's header before it is sent.
+    public static let imageLimits = ImageHeader.Limits(maxSide: maxSide, maxPixels: maxPixels)
     /// Most faces one frame may carry.
     public static let maxFaces = 1024
     /// Largest side of the square grayscale face crops the detector sends (at the classifier

@@ -14,6 +14,9 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "\(status.code) \(message)" }
 
+    /// An upload whose image cannot be decoded: its header does not read, or the detector flagged it.
+    static let corruptImage = APIError(.unprocessableContent, "the image is corrupt or truncated")
+
     public var response: Response {
         let body = ["error": ["status": .init(status.code), "message": JSONValue.string(message)]] as [String: [String: JSONValue]]
         return Response.json(body, status: status)

@@ -21,6 +21,9 @@ public final class PipelineGateway: Sendable {
         public let faces: [FaceResult]
         /// The ingest's preview of this very frame is held (`preview(source:seq:)`).
         public let hasPreview: Bool
+        /// The detector could not decode the frame's image, so it has no faces: the recorder's
+        /// acknowledgement carries the detector's `undecodable` flag.
+        public let undecodable: Bool
     }
 
     private struct Waiting {
@@ -160,7 +163,8 @@ public final class PipelineGateway: Sendable {
             let hasPreview = state.previews[header.source]?.contains { $0.seq == header.seq } ?? false
             let result = FrameResult(
                 source: header.source, seq: header.seq, capturedAt: header.capturedAt,
-                width: header.width, height: header.height, faces: faces, hasPreview: hasPreview)
+                width: header.width, height: header.height, faces: faces, hasPreview: hasPreview,
+                undecodable: header.flags.contains(.undecodable))
             state.latest[header.source] = result
             let waiting = header.source == configuration.uploadSource ? state.waiting.removeValue(forKey: header.seq) : nil
             return (waiting, Array(state.viewers.values), result)

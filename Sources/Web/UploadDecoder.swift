@@ -1,12 +1,20 @@
 import Foundation
 import Imaging
+import PipelineProtocol
 
 /// Turns an upload request's body into the image bytes it carries, in any of the accepted forms:
-/// JSON `{"image": "<base64 or data: URL>"}` (what the page sends), multipart/form-data (a file
-/// field named `image`, or the first file), or a raw `image/jpeg` / `image/png` body. The image is
-/// decoded once here, so that bad input is refused with a clear 4xx before it reaches the pipeline.
+/// JSON `{"image": "<base64 or data: URL>"}` (what the page sends), multipart/form-data (the field
+/// named `image`, or the first file), or a raw `image/jpeg` / `image/png` body. Only the image's
+/// header is read here, so that a body that is not an image, or one too large, is refused with a
+/// clear 4xx before it reaches the pipeline; the detector decodes the image once, and a frame it
+/// cannot decode comes back flagged (`APIError.corruptImage`).
 struct UploadDecoder {
-    let maxPixels: Int
+    /// Uploads are frames of the pipeline, so they are held to its limits as well as the service's.
+    let limits: ImageHeader.Limits
+
+    init(maxPixels: Int) {
+        limits = ImageHeader.Limits(maxSide: WireProtocol.maxSide, maxPixels: min(maxPixels, WireProtocol.maxPixels))
+    }
 
     struct Upload {
         let image: [UInt8]
@@ -31,20 +39,20 @@ struct UploadDecoder {
         }
         guard !image.isEmpty else { throw APIError(.badRequest, "the image is empty") }
         do {
-            let decoded = try ImageDecoder(maxPixels: maxPixels).decodeGray(Data(image), source: "upload", conversion: .luma)
-            return Upload(image: image, width: decoded.width, height: decoded.height)
+            let header = try ImageHeader.read(image, within: limits)
+            return Upload(image: image, width: header.width, height: header.height)
         } catch {
             switch error {
-            case .unsupportedFormat, .empty:
+            case .unsupportedFormat:
                 throw APIError(.unsupportedMediaType, "the upload is not a JPEG or PNG image")
-            case .corrupt:
-                throw APIError(.unprocessableContent, "the image is corrupt or truncated")
-            case .badDimensions(_, let width, let height, _) where width > 0 && height > 0:
-                throw APIError(.contentTooLarge, "the image is \(width)x\(height) pixels, over the limit of \(maxPixels) pixels")
-            case .badDimensions(_, let width, let height, _):
+            case .malformed:
+                throw APIError.corruptImage
+            case .emptySize(let width, let height):
                 throw APIError(.unprocessableContent, "the image has invalid dimensions \(width)x\(height)")
-            case .unreadableFile:
-                throw APIError(.unprocessableContent, "the image could not be read")
+            case .overLimits(let width, let height, let limits):
+                throw APIError(
+                    .contentTooLarge,
+                    "the image is \(width)x\(height) pixels, over the limit of \(limits.maxSide) pixels a side and \(limits.maxPixels) pixels")
             }
         }
     }
@@ -75,44 +83,17 @@ struct UploadDecoder {
         return [UInt8](data)
     }
 
-    /// The `image` field of a multipart/form-data body, or its first file.
+    /// The part of a multipart/form-data body named exactly `image`, or else its first file.
     static func imageFromMultipart(_ body: [UInt8], contentType: String) throws(APIError) -> [UInt8] {
-        guard let boundaryRange = contentType.range(of: "boundary=") else {
-            throw APIError(.badRequest, "the multipart body has no boundary")
+        let form: MultipartFormData
+        do {
+            form = try MultipartFormData(body: body, contentType: contentType)
+        } catch {
+            throw APIError(.badRequest, "the multipart body is malformed: \(error)")
         }
-        var boundary = String(contentType[boundaryRange.upperBound...])
-        if let semicolon = boundary.firstIndex(of: ";") { boundary = String(boundary[..<semicolon]) }
-        boundary = boundary.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
-        let delimiter = Array("--\(boundary)".utf8)
-        var parts: [(headers: String, content: ArraySlice<UInt8>)] = []
-        var positions: [Int] = []
-        var index = 0
-        while let found = find(delimiter, in: body, from: index) {
-            positions.append(found)
-            index = found + delimiter.count
-        }
-        for (start, end) in zip(positions, positions.dropFirst()) {
-            var partStart = start + delimiter.count
-            if partStart + 1 < body.count, body[partStart] == 13, body[partStart + 1] == 10 { partStart += 2 }
-            var partEnd = end
-            if partEnd >= 2, body[partEnd - 2] == 13, body[partEnd - 1] == 10 { partEnd -= 2 }
-            guard partStart <= partEnd, let split = find(Array("\r\n\r\n".utf8), in: body, from: partStart), split <= partEnd else { continue }
-            parts.append((String(decoding: body[partStart..<split], as: UTF8.self), body[(split + 4)..<partEnd]))
-        }
-        let named = parts.first { $0.headers.lowercased().contains("name=\"image\"") }
-        guard let part = named ?? parts.first(where: { $0.headers.lowercased().contains("filename=") }) else {
+        guard let part = form.parts.first(where: { $0.name == "image" }) ?? form.parts.first(where: { $0.filename != nil }) else {
             throw APIError(.badRequest, "the multipart body has no \"image\" field or file")
         }
         return Array(part.content)
-    }
-
-    private static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
-        guard needle.count <= haystack.count, start <= haystack.count - needle.count else { return nil }
-        var index = start
-        while index <= haystack.count - needle.count {
-            if haystack[index] == needle[0] && haystack[index..<(index + needle.count)].elementsEqual(needle) { return index }
-            index += 1
-        }
-        return nil
     }
 }

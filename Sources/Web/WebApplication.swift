@@ -37,6 +37,8 @@ public enum WebApplication {
                 }
                 let upload = try uploads.decode(body: Array(buffer: body), contentType: request.headers[.contentType])
                 let result = try await gateway.analyze(image: upload.image, width: upload.width, height: upload.height)
+                // Only the header was read here; the detector, decoding the whole image, finds the rest.
+                guard !result.undecodable else { throw APIError.corruptImage }
                 let json = AnalysisReport.json(
                     image: "\(result.source)/\(result.seq)", width: result.width,
                     height: result.height, faces: result.faces)

@@ -11,7 +11,7 @@ struct JPEGStreamSplitterTests {
     /// (where a search for the end marker would cut it).
     static func realImages() throws -> [[UInt8]] {
         let plain = try makeJPEG(width: 64, height: 48, seed: 1)
-        let comment = segment(0xFE, Array("ends here: ".utf8) + [0xFF, 0xD9, 0xFF, 0xD8])
+        let comment = jpegSegment(0xFE, Array("ends here: ".utf8) + [0xFF, 0xD9, 0xFF, 0xD8])
         return [
             plain,
             try makeJPEG(width: 320, height: 240, seed: 2),
@@ -25,11 +25,11 @@ struct JPEGStreamSplitterTests {
     /// and without fill bytes before them, a second scan after a table (progressive), EOI.
     static let syntheticImage: [UInt8] =
         [0xFF, 0xD8]
-        + segment(0xDB, [UInt8](repeating: 2, count: 65))
-        + segment(0xC2, frameHeader(width: 16, height: 16))
-        + startOfScan + [0x01, 0xFF, 0x00, 0x02, 0xFF, 0xD0, 0x03, 0xFF, 0xFF, 0xD7, 0xFF, 0x00, 0xFF, 0xD3]
-        + segment(0xC4, [0x10] + [UInt8](repeating: 0, count: 16))
-        + startOfScan + [0xFF, 0x00, 0x55, 0xFF, 0xD1]
+        + jpegSegment(0xDB, [UInt8](repeating: 2, count: 65))
+        + jpegSegment(0xC2, jpegFrameHeader(width: 16, height: 16))
+        + jpegStartOfScan + [0x01, 0xFF, 0x00, 0x02, 0xFF, 0xD0, 0x03, 0xFF, 0xFF, 0xD7, 0xFF, 0x00, 0xFF, 0xD3]
+        + jpegSegment(0xC4, [0x10] + [UInt8](repeating: 0, count: 16))
+        + jpegStartOfScan + [0xFF, 0x00, 0x55, 0xFF, 0xD1]
         + [0xFF, 0xFF, 0xD9]
 
     @Test("Concatenated real JPEGs split into exactly those images, in one chunk")
@@ -125,7 +125,7 @@ struct JPEGStreamSplitterTests {
             ([0xFF, 0xD8, 0xFF, 0x00], .unexpectedMarker(offset: 2, marker: 0x00)),
             ([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x01], .badSegmentLength(offset: 4, length: 1)),
             ([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x02, 0x42], .missingMarker(offset: 6, byte: 0x42)),
-            ([0xFF, 0xD8] + startOfScan + [0x11, 0xFF, 0xD8], .unexpectedMarker(offset: 13, marker: 0xD8))
+            ([0xFF, 0xD8] + jpegStartOfScan + [0x11, 0xFF, 0xD8], .unexpectedMarker(offset: 13, marker: 0xD8))
         ] as [([UInt8], JPEGStreamSplitter.StreamError)])
     func malformed(bytes: [UInt8], error: JPEGStreamSplitter.StreamError) {
         var splitter = JPEGStreamSplitter()
@@ -137,8 +137,8 @@ struct JPEGStreamSplitterTests {
         #expect(JPEGStreamSplitter().maxImageBytes == 32 << 20)
         let limit = 10_000
         // Endless entropy-coded data, and endless segments: both stop at the limit.
-        let starts: [[UInt8]] = [[0xFF, 0xD8] + startOfScan, [0xFF, 0xD8]]
-        let fillers: [[UInt8]] = [[UInt8](repeating: 0x5A, count: 1_000), segment(0xE1, [UInt8](repeating: 7, count: 997))]
+        let starts: [[UInt8]] = [[0xFF, 0xD8] + jpegStartOfScan, [0xFF, 0xD8]]
+        let fillers: [[UInt8]] = [[UInt8](repeating: 0x5A, count: 1_000), jpegSegment(0xE1, [UInt8](repeating: 7, count: 997))]
         for (start, filler) in zip(starts, fillers) {
             var splitter = JPEGStreamSplitter(maxImageBytes: limit)
             _ = try splitter.append(start)

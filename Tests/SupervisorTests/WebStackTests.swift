@@ -114,8 +114,13 @@ struct WebStackTests {
                     }
                 }
             }
+            // A JPEG whose header reads but whose scan does not decode passes the web service's check;
+            // the detector flags it, and the answer says the image is corrupt. It is recorded too.
+            let corrupt = [0xFF, 0xD8] + jpegSegment(0xC0, jpegFrameHeader(width: 64, height: 48)) + jpegStartOfScan + [0x12, 0x34]
+            let (data, status) = try request(url + "/api/v1/analyze", method: "POST", contentType: "image/jpeg", body: Data(corrupt))
+            #expect(status == 422, "\(String(decoding: data, as: UTF8.self))")
             let rows = try StackTestSupport.query(database, "SELECT count(*) AS frames FROM frames WHERE source = 'upload'", in: directory)
-            #expect(rows.first?["frames"] as? Int == forms.count)
+            #expect(rows.first?["frames"] as? Int == forms.count + 1)
         }
     }
 

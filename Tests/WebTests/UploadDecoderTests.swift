@@ -40,6 +40,32 @@ struct UploadDecoderTests {
         #expect(upload.image == Self.png)
     }
 
+    @Test func multipartChoosesTheFieldNamedImageElseTheFirstFile() throws {
+        let boundary = "----form"
+        func part(_ disposition: String, _ content: [UInt8]) -> [UInt8] {
+            Array("--\(boundary)\r\nContent-Disposition: form-data; \(disposition)\r\n\r\n".utf8) + content + Array("\r\n".utf8)
+        }
+        let close = Array("--\(boundary)--\r\n".utf8)
+        let contentType = "multipart/form-data; boundary=\"\(boundary)\""
+        // A filename of "image" does not make a part the image field.
+        let named = part("name=\"note\"; filename=\"image\"", Array("not this".utf8)) + part("name=\"image\"", Self.png) + close
+        #expect(try decoder.decode(body: named, contentType: contentType).image == Self.png)
+        let firstFile = part("name=\"note\"", Array("text".utf8)) + part("name=\"upload\"; filename=\"a.png\"", Self.png) + close
+        #expect(try decoder.decode(body: firstFile, contentType: contentType).image == Self.png)
+        let unclosed = part("name=\"image\"", Self.png)
+        let error = #expect(throws: APIError.self) { try decoder.decode(body: unclosed, contentType: contentType) }
+        #expect(error?.status == .badRequest)
+        #expect(error?.message.contains("closing boundary") == true, "\(error?.message ?? "")")
+    }
+
+    /// Only the header is read: an image whose header reads is sent on, and the detector, decoding
+    /// all of it, flags a corrupt one (`WebApplicationTests`).
+    @Test func anImageIsPassedOnByItsHeaderWithoutDecoding() throws {
+        let corrupt = [0xFF, 0xD8] + jpegSegment(0xC0, jpegFrameHeader(width: 64, height: 48)) + jpegStartOfScan + [0x12, 0x34]
+        let upload = try decoder.decode(body: corrupt, contentType: "image/jpeg")
+        #expect(upload.image == corrupt && upload.width == 64 && upload.height == 48)
+    }
+
     @Test(arguments: [
         ([UInt8](), "image/png", 400),
         (Array("{\"image\": \"!!!\"}".utf8), "application/json", 400),

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Messaging
 import TestSupport
 import Testing
 
@@ -29,12 +30,13 @@ struct WebApplicationTests {
         return path
     }
 
-    func withApp(timeout: Duration = .seconds(10), _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    func withApp(
+        timeout: Duration = .seconds(10), endpoints: PipelineEndpoints = PipelineEndpoints(basePort: Int.random(in: 30_000...40_000)),
+        _ body: @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
         let database = try Self.database()
         defer { try? FileManager.default.removeItem(atPath: database) }
-        let configuration = WebConfiguration(
-            databasePath: database, endpoints: PipelineEndpoints(basePort: Int.random(in: 30_000...40_000)),
-            uploadTimeout: timeout)
+        let configuration = WebConfiguration(databasePath: database, endpoints: endpoints, uploadTimeout: timeout)
         let gateway = PipelineGateway(configuration: configuration, logger: Logger(label: "test"))
         let service = gateway.service()
         let running = Task { try await service.run() }
@@ -153,6 +155,46 @@ struct WebApplicationTests {
                 #expect(response.status == .gatewayTimeout)
                 let message = (try json(response.body)["error"] as? [String: Any])?["message"] as? String ?? ""
                 #expect(message.contains("pipeline"))
+            }
+        }
+    }
+
+    /// The pipeline's answer to a frame whose image the detector could not decode (the upload's
+    /// header read well) is a 422, not an empty list of faces.
+    @Test func anUploadTheDetectorCannotDecodeAnswers422() async throws {
+        let endpoints = PipelineEndpoints(basePort: Int.random(in: 30_000...40_000))
+        let pipeline = Task { try await Self.undecodingPipeline(endpoints).run() }
+        defer { pipeline.cancel() }
+        let corrupt = [0xFF, 0xD8] + jpegSegment(0xC0, jpegFrameHeader(width: 64, height: 48)) + jpegStartOfScan + [0x12, 0x34]
+        try await withApp(endpoints: endpoints) { client in
+            try await client.execute(
+                uri: "/api/v1/analyze", method: .post, headers: [.contentType: "image/jpeg"], body: ByteBuffer(bytes: corrupt)
+            ) { response in
+                #expect(response.status == .unprocessableContent)
+                let message = (try json(response.body)["error"] as? [String: Any])?["message"] as? String
+                #expect(message == "the image is corrupt or truncated")
+            }
+        }
+    }
+
+    /// A stand-in for the detector, classifier and recorder: every frame comes back acknowledged
+    /// with no faces and the detector's `undecodable` flag. The acknowledgements are published
+    /// again and again, because a subscriber misses what is published before it has joined.
+    static func undecodingPipeline(_ endpoints: PipelineEndpoints) -> BlockingService {
+        BlockingService(name: "stand-in pipeline") { stop in
+            let context = ZMQContext()
+            let frames = try ZMQSocket(context, .pull, lingerMilliseconds: 0)
+            try frames.bind(endpoints.bind(.framesIn))
+            let acks = try ZMQSocket(context, .publish, lingerMilliseconds: 0)
+            try acks.bind(endpoints.bind(.acks))
+            var answers: [[[UInt8]]] = []
+            while !stop.isRequested {
+                if let parts = try frames.receive(timeoutMilliseconds: 50) {
+                    var header = try FrameMessage(parts: parts).header
+                    header.flags.insert(.undecodable)
+                    answers.append(AckMessage(results: ResultsMessage(header: header, boxes: [], probabilities: [])).parts)
+                }
+                for answer in answers { _ = try acks.send(answer, timeoutMilliseconds: 0) }
             }
         }
     }
