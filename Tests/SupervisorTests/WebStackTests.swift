@@ -21,7 +21,8 @@ struct WebStackTests {
     static let browserScript = StackTestSupport.repositoryRoot.path + "/Tests/SupervisorTests/Browser/check_pages.py"
 
     /// Runs `body` against a stack with the web service, then stops it with SIGINT.
-    func withStack(sources: [String] = [], loop: Bool = false, _ body: (_ url: String, _ directory: String, _ database: String) throws -> Void) throws {
+    func withStack(sources: [String] = [], loop: Bool = false, _ body: (_ url: String, _ directory: String, _ database: String) throws -> Void) throws
+    {
         let directory = try StackTestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let database = directory + "/results.db"
