@@ -97,7 +97,8 @@ let package = Package(
         .target(name: "SQLite", dependencies: ["CSQLite"]),
         // The results schema and store, and the read-only query and report.
         .target(name: "ResultDatabase", dependencies: ["SQLite", "Results", "PipelineProtocol", "TextFormats"]),
-        // One child-process type: posix_spawn, process groups, piped output, exit status.
+        // One child-process type: posix_spawn, process groups, piped output, exit status; the
+        // sysexits statuses the stages end with.
         .target(name: "Processes"),
 
         // ── Infrastructure ──
@@ -113,10 +114,10 @@ let package = Package(
                 "TextFormats", "Timing", hummingbird, log, metrics, lifecycle,
                 .product(name: "Prometheus", package: "swift-prometheus")
             ]),
-        // Option groups declared once, environment variables, exit statuses, progress bar, model lookup.
+        // Option groups declared once, environment variables, configuration errors, progress bar, model lookup.
         .target(
             name: "CommandLineSupport",
-            dependencies: ["FaceDetection", "Imaging", "PipelineProtocol", "Observability", "Timing", argumentParser, log, lifecycle]),
+            dependencies: ["FaceDetection", "Imaging", "PipelineProtocol", "Observability", "Processes", "Timing", argumentParser, log, lifecycle]),
 
         // ── Stages: libraries wrapped into ZeroMQ services ──
         // Frame sources (image files, folders, video files and live streams through ffmpeg) and the ingest stage.
@@ -151,7 +152,7 @@ let package = Package(
             name: "moodwire-broker", dependencies: ["CommandLineSupport", "Messaging", argumentParser, log],
             path: "Sources/Executables/moodwire-broker"),
         .executableTarget(
-            name: "moodwire-ingest", dependencies: ["CommandLineSupport", "Ingest", "Messaging", argumentParser, log],
+            name: "moodwire-ingest", dependencies: ["CommandLineSupport", "Ingest", "Messaging", "Processes", argumentParser, log],
             path: "Sources/Executables/moodwire-ingest"),
         .executableTarget(
             name: "moodwire-detector",
@@ -205,7 +206,8 @@ let package = Package(
                 "Observability", log, metrics, lifecycle,
                 .product(name: "HummingbirdTesting", package: "hummingbird")
             ]),
-        .testTarget(name: "CommandLineSupportTests", dependencies: ["CommandLineSupport", "FaceDetection", "TestSupport", argumentParser]),
+        .testTarget(
+            name: "CommandLineSupportTests", dependencies: ["CommandLineSupport", "FaceDetection", "Processes", "TestSupport", argumentParser]),
         .testTarget(
             name: "IngestTests", dependencies: ["Ingest", "Imaging", "PipelineProtocol", "Messaging", "Processes", "TestSupport"],
             exclude: ["RTSP"]),

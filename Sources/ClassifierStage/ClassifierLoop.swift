@@ -15,10 +15,9 @@ final class ClassifierLoop {
     private let output: ZMQSocket
     private let acks: ZMQSocket
     private let malformed: MalformedMessageLog
-    private var unacknowledged = UnacknowledgedResults()
-    /// When the unacknowledged results were last looked through for re-sending: not on every
-    /// batch, which would scan them all at the pipeline's rate.
-    private var lastResendCheck = ContinuousClock.now
+    /// Results sent and not acknowledged yet: a recorder that dies takes the results in its socket
+    /// queue with it, and a result that is never committed would be a hole in the history.
+    private var unacknowledged = RetransmitWindow<FrameKey>()
 
     private let facesCounter = Counter(label: "moodwire.classifier.faces")
     private let framesCounter = Counter(label: "moodwire.classifier.frames")
@@ -70,7 +69,7 @@ final class ClassifierLoop {
                 // Sent now if the queue has room; otherwise it waits among the unacknowledged
                 // results and goes with the next re-send.
                 _ = try output.send(parts, timeoutMilliseconds: 100)
-                unacknowledged.sent(result, parts: parts, at: ContinuousClock.now)
+                unacknowledged.sent(FrameKey(result.header), parts: parts, at: ContinuousClock.now)
             }
             pendingGauge.record(unacknowledged.count)
         }
@@ -108,7 +107,7 @@ final class ClassifierLoop {
         while let parts = try acks.receive(timeoutMilliseconds: timeout) {
             timeout = 0
             do throws(MalformedMessage) {
-                if unacknowledged.acknowledged(try AckMessage(parts: parts).header) { acknowledgedCounter.increment() }
+                if unacknowledged.acknowledged(FrameKey(try AckMessage(parts: parts).header)) { acknowledgedCounter.increment() }
             } catch {
                 malformed.record(error, socket: "acks")
             }
@@ -116,12 +115,9 @@ final class ClassifierLoop {
         pendingGauge.record(unacknowledged.count)
     }
 
-    /// Sends again what the recorder has not acknowledged in time, never waiting for room. Looks at
-    /// most four times per `resendAfter`, so a result waits at most a quarter longer than that.
+    /// Sends again what the recorder has not acknowledged in time, never waiting for room.
     private func resendDue() throws(ZMQError) {
         let now = ContinuousClock.now
-        guard now - lastResendCheck >= configuration.resendAfter / 4 else { return }
-        lastResendCheck = now
         for (key, parts) in unacknowledged.due(olderThan: configuration.resendAfter, at: now) {
             guard try output.send(parts, timeoutMilliseconds: 0) else { return }
             unacknowledged.resent(key, at: now)
@@ -140,5 +136,16 @@ final class ClassifierLoop {
         if !unacknowledged.isEmpty {
             logger.warning("stopping with results the recorder has not acknowledged", metadata: ["results": "\(unacknowledged.count)"])
         }
+    }
+}
+
+/// A result's frame, as the recorder's idempotent insert keys it, so a result sent twice is stored once.
+private struct FrameKey: Hashable, Sendable {
+    var source: String
+    var seq: UInt64
+
+    init(_ header: FrameHeader) {
+        source = header.source
+        seq = header.seq
     }
 }

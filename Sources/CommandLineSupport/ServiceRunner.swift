@@ -2,15 +2,12 @@ import ArgumentParser
 import Foundation
 import Logging
 import Observability
+import Processes
 import ServiceLifecycle
 
 /// Runs a stage's services until SIGTERM or SIGINT, or until one of them finishes; then every
 /// service stops taking input and finishes what it holds, within `maximumShutdown`.
 public enum ServiceRunner {
-    /// The exit status for a configuration the service cannot start with (EX_CONFIG): a
-    /// supervisor does not restart a stage that ends with it.
-    public static let configurationErrorStatus: Int32 = 78
-
     public static func run(_ services: [any Service], logger: Logger, maximumShutdown: Duration = .seconds(10)) async throws {
         var configuration = ServiceGroupConfiguration(
             services: services.map {
@@ -56,10 +53,11 @@ public enum ServiceRunner {
         try await run(group, logger: observability.logger, maximumShutdown: maximumShutdown)
     }
 
-    /// An error the user must fix before the service can run: printed, then exit status 78.
+    /// An error the user must fix before the service can run: printed, then the configuration
+    /// exit status, after which a supervisor does not restart the stage.
     public static func configurationError(_ message: String) -> ExitCode {
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-        return ExitCode(configurationErrorStatus)
+        return ExitCode(SysexitsStatus.configuration.rawValue)
     }
 }
 

@@ -19,7 +19,9 @@ final class SourceRunner {
     private let previews: ZMQSocket?
     private var lastPreview: ContinuousClock.Instant?
     private let setupError: String?
-    private var inFlight: [UInt64: (parts: [[UInt8]], sentAt: ContinuousClock.Instant)] = [:]
+    private var inFlight = RetransmitWindow<UInt64>()
+    /// The source id as the wire carries it, to pick this source's acknowledgements out of all.
+    private let sourceID: [UInt8]
     private var outcome: IngestOutcome
     private let malformed: MalformedMessageLog
     private let metrics: SourceMetrics
@@ -30,6 +32,7 @@ final class SourceRunner {
         self.source = source
         self.configuration = configuration
         self.logger = logger
+        sourceID = Array(source.name.utf8)
         outcome = IngestOutcome(source: source.name)
         malformed = MalformedMessageLog(logger: logger)
         metrics = SourceMetrics(source: source.name)
@@ -163,9 +166,7 @@ final class SourceRunner {
     /// Live frames not acknowledged within `ackTimeout` were lost in flight (a worker died, a
     /// queue was dropped): they are counted and forgotten, freeing the window.
     private func forgetExpired() {
-        let now = ContinuousClock.now
-        for (seq, entry) in inFlight where now - entry.sentAt >= configuration.ackTimeout {
-            inFlight.removeValue(forKey: seq)
+        for seq in inFlight.expire(olderThan: configuration.ackTimeout, at: ContinuousClock.now) {
             outcome.framesLost += 1
             metrics.lost.increment()
             logger.debug("live frame lost in flight", metadata: ["source": "\(source.name)", "seq": "\(seq)"])
@@ -202,7 +203,7 @@ final class SourceRunner {
         } else if try !output.send(parts, timeoutMilliseconds: 0) {
             return false
         }
-        inFlight[frame.seq] = (parts, ContinuousClock.now)
+        inFlight.sent(frame.seq, parts: parts, at: ContinuousClock.now)
         metrics.sent.increment()
         metrics.inFlight.record(inFlight.count)
         try publishPreview(header: header, image: frame.image)
@@ -222,9 +223,14 @@ final class SourceRunner {
         var timeout = wait.timeoutMilliseconds
         while let parts = try acks.receive(timeoutMilliseconds: timeout) {
             timeout = 0
+            // Every source's thread hears every source's acknowledgements. The source id ends the
+            // header, after the fields that differ from frame to frame, so a SUB prefix cannot
+            // pick this source's out; comparing the id in place passes over the others' without
+            // decoding them. One whose id cannot be found so is decoded, to be counted malformed.
+            if let named = parts.first.flatMap(FrameHeader.encodedSource), !named.elementsEqual(sourceID) { continue }
             do throws(MalformedMessage) {
                 let ack = try AckMessage(parts: parts)
-                if ack.header.source == source.name, inFlight.removeValue(forKey: ack.header.seq) != nil {
+                if inFlight.acknowledged(ack.header.seq) {
                     outcome.framesAcknowledged += 1
                     metrics.recorded.increment()
                     metrics.inFlight.record(inFlight.count)
@@ -237,14 +243,14 @@ final class SourceRunner {
         }
     }
 
+    /// Sends again, in seq order, the frames not acknowledged within `ackTimeout`.
     private func resendExpired(on output: ZMQSocket) throws(ZMQError) {
         let now = ContinuousClock.now
-        for seq in inFlight.keys.sorted() {
-            guard let entry = inFlight[seq], now - entry.sentAt >= configuration.ackTimeout else { continue }
+        for (seq, parts) in inFlight.due(olderThan: configuration.ackTimeout, at: now).sorted(by: { $0.key < $1.key }) {
             // Never block here: a full queue means the pipeline is busy, and the frame will be due
             // again on the next pass.
-            guard try output.send(entry.parts, timeoutMilliseconds: 0) else { return }
-            inFlight[seq] = (entry.parts, now)
+            guard try output.send(parts, timeoutMilliseconds: 0) else { return }
+            inFlight.resent(seq, at: now)
             outcome.resends += 1
             metrics.resent.increment()
             logger.debug("frame re-sent", metadata: ["source": "\(source.name)", "seq": "\(seq)"])

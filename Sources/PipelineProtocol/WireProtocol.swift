@@ -171,11 +171,11 @@ public struct FrameHeader: Sendable, Hashable {
         guard Array(bytes[0..<4]) == WireProtocol.magic else { throw .badHeader("no MOOD magic") }
         guard bytes[4] == WireProtocol.version else { throw .badVersion(bytes[4]) }
         guard let kind = MessageKind(rawValue: bytes[5]) else { throw .unexpectedKind(bytes[5]) }
-        let sourceLength = Int(bytes.readLittleEndian(UInt16.self, at: 44))
-        guard sourceLength >= 1, bytes.count == WireProtocol.fixedHeaderSize + sourceLength else {
+        guard let sourceBytes = encodedSource(bytes) else {
+            let sourceLength = bytes.readLittleEndian(UInt16.self, at: 44)
             throw .badHeader("source length \(sourceLength) does not match the header's \(bytes.count) bytes")
         }
-        guard let source = String(validating: bytes[46...], as: UTF8.self) else {
+        guard let source = String(validating: sourceBytes, as: UTF8.self) else {
             throw .badHeader("source id is not UTF-8")
         }
         let width = Int(bytes.readLittleEndian(UInt32.self, at: 24))
@@ -192,6 +192,16 @@ public struct FrameHeader: Sendable, Hashable {
             width: width, height: height, faceCount: faceCount,
             detectMicros: bytes.readLittleEndian(UInt32.self, at: 36),
             classifyMicros: bytes.readLittleEndian(UInt32.self, at: 40))
+    }
+
+    /// The source id bytes of an encoded header, found without decoding or checking the rest: a
+    /// subscriber to every source's acknowledgements tells its own apart at the cost of a compare.
+    /// Nil when the header is too short or its source length does not match its size.
+    public static func encodedSource(_ bytes: [UInt8]) -> ArraySlice<UInt8>? {
+        guard bytes.count > WireProtocol.fixedHeaderSize else { return nil }
+        let sourceLength = Int(bytes.readLittleEndian(UInt16.self, at: 44))
+        guard bytes.count == WireProtocol.fixedHeaderSize + sourceLength else { return nil }
+        return bytes[WireProtocol.fixedHeaderSize...]
     }
 
     /// Decodes the header of `parts` and checks the kind and the part count.

@@ -54,6 +54,9 @@ public final class ChildProcess: @unchecked Sendable {
         case exited(Int32)
         case signalled(Int32)
 
+        /// Ended with a status of sysexits.h.
+        public static func exited(_ status: SysexitsStatus) -> ExitStatus { .exited(status.rawValue) }
+
         /// As a shell reports it: the exit status, or 128 + the signal.
         public var shellStatus: Int32 {
             switch self {

@@ -17,11 +17,6 @@ public final class StackSupervisor: @unchecked Sendable {
     private let lock = NSLock()
     private var lastSummary = StackSummary()
 
-    /// Exit statuses after which a stage is not restarted: usage (64) and configuration (78).
-    static let fatalStatuses: Set<Int32> = [64, 78]
-    /// The ingest's status when a source failed part-way (EX_DATAERR): it is done, not crashed.
-    static let sourceFailedStatus: Int32 = 65
-
     public init(configuration: StackConfiguration, logger: Logger) throws(SupervisorError) {
         self.configuration = configuration
         self.logger = logger
@@ -173,12 +168,14 @@ public final class StackSupervisor: @unchecked Sendable {
                     continue
                 }
                 stage.process = nil
-                if case .exited(let code) = status, Self.fatalStatuses.contains(code) {
+                // A wrong command line or configuration would end a restarted stage again.
+                if status == .exited(.usage) || status == .exited(.configuration) {
                     throw SupervisorError.stageMisconfigured(stage: stage.name, status: status.description)
                 }
-                if stage === ingest, case .exited(let code) = status, code == 0 || code == Self.sourceFailedStatus {
+                // The ingest is done, not crashed, also when a source failed part-way.
+                if stage === ingest, status == .exited(0) || status == .exited(.dataError) {
                     ingestDone = true
-                    summary.sourceFailed = code == Self.sourceFailedStatus
+                    summary.sourceFailed = status == .exited(.dataError)
                     continue
                 }
                 // A crash: restart after a back-off that doubles while the stage keeps dying young.

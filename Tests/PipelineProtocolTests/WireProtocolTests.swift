@@ -31,6 +31,14 @@ struct WireProtocolTests {
         #expect(String(decoding: bytes[46...], as: UTF8.self) == "camera-1")
     }
 
+    @Test func theSourceIdIsFoundWithoutDecoding() {
+        let bytes = header.encoded()
+        #expect(FrameHeader.encodedSource(bytes).map { Array($0) } == Array("camera-1".utf8))
+        #expect(FrameHeader.encodedSource(Array(bytes.dropLast())) == nil)
+        #expect(FrameHeader.encodedSource(Array(bytes.prefix(WireProtocol.fixedHeaderSize))) == nil)
+        #expect(FrameHeader.encodedSource(Array(bytes.prefix(20))) == nil)
+    }
+
     @Test func resultsRoundTrip() throws {
         let boxes = [PixelRect(x: 1, y: 2, width: 30, height: 31), PixelRect(x: -5, y: 0, width: 64, height: 64)]
         let probabilities: [Float] = (0..<14).map { Float($0) / 91 }

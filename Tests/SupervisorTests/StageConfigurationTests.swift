@@ -24,7 +24,7 @@ import Testing
                 environment: environment))
         _ = try process.readAllOutput()
         let status = process.waitForExit()
-        #expect(status == .exited(78))
+        #expect(status == .exited(.configuration))
         let message = process.errorLines(last: 5).joined(separator: "\n")
         #expect(message.contains("\(variable)=\"\(value)\""), "\(message)")
     }

@@ -4,6 +4,7 @@ import Foundation
 import Ingest
 import Logging
 import Messaging
+import Processes
 import Synchronization
 
 @main
@@ -66,6 +67,6 @@ struct IngestCommand: AsyncParsableCommand {
             }
         }
         try await ServiceRunner.run([stage], observability: observability)
-        if failed.load(ordering: .relaxed) { throw ExitCode(65) }
+        if failed.load(ordering: .relaxed) { throw ExitCode(SysexitsStatus.dataError.rawValue) }
     }
 }
