@@ -17,7 +17,7 @@ final class ClassifierLoop {
     private let malformed: MalformedMessageLog
     /// Results sent and not acknowledged yet: a recorder that dies takes the results in its socket
     /// queue with it, and a result that is never committed would be a hole in the history.
-    private var unacknowledged = RetransmitWindow<FrameKey>()
+    private var unacknowledged: RetransmitWindow<FrameKey>
 
     private let facesCounter = Counter(label: "moodwire.classifier.faces")
     private let framesCounter = Counter(label: "moodwire.classifier.frames")
@@ -30,6 +30,7 @@ final class ClassifierLoop {
     init(configuration: ClassifierServiceConfiguration, classifier: EmotionClassifier, logger: Logger) throws(ZMQError) {
         self.configuration = configuration
         self.logger = logger
+        unacknowledged = RetransmitWindow(minimumTimeout: configuration.resendAfter)
         worker = ClassifierWorker(classifier: classifier, flipAveraged: configuration.flipAveraged)
         malformed = MalformedMessageLog(logger: logger)
         let context = ZMQContext()
@@ -107,7 +108,8 @@ final class ClassifierLoop {
         while let parts = try acks.receive(timeoutMilliseconds: timeout) {
             timeout = 0
             do throws(MalformedMessage) {
-                if unacknowledged.acknowledged(FrameKey(try AckMessage(parts: parts).header)) { acknowledgedCounter.increment() }
+                let key = FrameKey(try AckMessage(parts: parts).header)
+                if unacknowledged.acknowledged(key, at: ContinuousClock.now) { acknowledgedCounter.increment() }
             } catch {
                 malformed.record(error, socket: "acks")
             }
@@ -115,10 +117,11 @@ final class ClassifierLoop {
         pendingGauge.record(unacknowledged.count)
     }
 
-    /// Sends again what the recorder has not acknowledged in time, never waiting for room.
+    /// Sends again what the recorder has not acknowledged in time (`--resend-after`, or longer
+    /// when acknowledgements take longer), never waiting for room.
     private func resendDue() throws(ZMQError) {
         let now = ContinuousClock.now
-        for (key, parts) in unacknowledged.due(olderThan: configuration.resendAfter, at: now) {
+        for (key, parts) in unacknowledged.due(at: now) {
             guard try output.send(parts, timeoutMilliseconds: 0) else { return }
             unacknowledged.resent(key, at: now)
             resentCounter.increment()

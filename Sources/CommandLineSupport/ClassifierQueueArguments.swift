@@ -6,7 +6,10 @@ public struct ClassifierQueueArguments: ParsableArguments, Sendable {
     @Option(help: "How long a batch waits for more faces, in milliseconds (env MOODWIRE_MAX_WAIT_MS).")
     public var maxWaitMs: Int = environment("MAX_WAIT_MS", Int.init) ?? 2
 
-    @Option(help: "Seconds before a result the recorder has not acknowledged is sent again (env MOODWIRE_RESEND_AFTER).")
+    @Option(
+        help:
+            "Seconds before a result the recorder has not acknowledged is sent again, at least: longer when acknowledgements take longer (env MOODWIRE_RESEND_AFTER)."
+    )
     public var resendAfter: Double = environment("RESEND_AFTER", Double.init) ?? 3
 
     public init() {}

@@ -19,7 +19,10 @@ public struct SourceArguments: ParsableArguments, Sendable {
     @Option(help: "Frames per file source sent and not yet recorded (env MOODWIRE_WINDOW).")
     public var window: Int = environment("WINDOW", Int.init) ?? 32
 
-    @Option(help: "Seconds before an unacknowledged file frame is sent again (env MOODWIRE_ACK_TIMEOUT).")
+    @Option(
+        help:
+            "Seconds before an unacknowledged file frame is sent again (a live frame counted lost), at least: longer when acknowledgements take longer (env MOODWIRE_ACK_TIMEOUT)."
+    )
     public var ackTimeout: Double = environment("ACK_TIMEOUT", Double.init) ?? 15
 
     @Option(help: "Seconds a live frame may wait for the pipeline before it is dropped (env MOODWIRE_MAX_LAG).")

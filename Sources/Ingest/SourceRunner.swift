@@ -19,7 +19,7 @@ final class SourceRunner {
     private let previews: ZMQSocket?
     private var lastPreview: ContinuousClock.Instant?
     private let setupError: String?
-    private var inFlight = RetransmitWindow<UInt64>()
+    private var inFlight: RetransmitWindow<UInt64>
     /// The source id as the wire carries it, to pick this source's acknowledgements out of all.
     private let sourceID: [UInt8]
     private var outcome: IngestOutcome
@@ -33,6 +33,7 @@ final class SourceRunner {
         self.configuration = configuration
         self.logger = logger
         sourceID = Array(source.name.utf8)
+        inFlight = RetransmitWindow(minimumTimeout: configuration.ackTimeout)
         outcome = IngestOutcome(source: source.name)
         malformed = MalformedMessageLog(logger: logger)
         metrics = SourceMetrics(source: source.name)
@@ -163,10 +164,11 @@ final class SourceRunner {
         metrics.dropped.increment(by: new)
     }
 
-    /// Live frames not acknowledged within `ackTimeout` were lost in flight (a worker died, a
+    /// Live frames not acknowledged within the timeout (`ackTimeout`, or longer when
+    /// acknowledgements take longer) were lost in flight (a worker died, a
     /// queue was dropped): they are counted and forgotten, freeing the window.
     private func forgetExpired() {
-        for seq in inFlight.expire(olderThan: configuration.ackTimeout, at: ContinuousClock.now) {
+        for seq in inFlight.expire(at: ContinuousClock.now) {
             outcome.framesLost += 1
             metrics.lost.increment()
             logger.debug("live frame lost in flight", metadata: ["source": "\(source.name)", "seq": "\(seq)"])
@@ -230,7 +232,7 @@ final class SourceRunner {
             if let named = parts.first.flatMap(FrameHeader.encodedSource), !named.elementsEqual(sourceID) { continue }
             do throws(MalformedMessage) {
                 let ack = try AckMessage(parts: parts)
-                if inFlight.acknowledged(ack.header.seq) {
+                if inFlight.acknowledged(ack.header.seq, at: ContinuousClock.now) {
                     outcome.framesAcknowledged += 1
                     metrics.recorded.increment()
                     metrics.inFlight.record(inFlight.count)
@@ -243,10 +245,11 @@ final class SourceRunner {
         }
     }
 
-    /// Sends again, in seq order, the frames not acknowledged within `ackTimeout`.
+    /// Sends again, in seq order, the frames not acknowledged in time (`ackTimeout`, or longer
+    /// when acknowledgements take longer).
     private func resendExpired(on output: ZMQSocket) throws(ZMQError) {
         let now = ContinuousClock.now
-        for (seq, parts) in inFlight.due(olderThan: configuration.ackTimeout, at: now).sorted(by: { $0.key < $1.key }) {
+        for (seq, parts) in inFlight.due(at: now).sorted(by: { $0.key < $1.key }) {
             // Never block here: a full queue means the pipeline is busy, and the frame will be due
             // again on the next pass.
             guard try output.send(parts, timeoutMilliseconds: 0) else { return }

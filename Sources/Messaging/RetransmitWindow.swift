@@ -3,18 +3,25 @@
 /// history. The ingest keeps its frames here (by seq) and a classifier its results (by frame), as
 /// the recorder's idempotent insert keys them, so a message sent twice is stored once.
 ///
+/// When a message is due is TCP's rule (RFC 6298), so that a slow or busy machine is not flooded
+/// with copies of messages that are merely queued: the timeout is the smoothed round trip of the
+/// acknowledged messages plus four times its variation, never below `minimumTimeout`; only
+/// messages sent once are measured (Karn's algorithm); and each re-send of a message doubles its
+/// own wait, up to 16 timeouts.
+///
 /// The stages look for due messages on every pass of their loops, so that look costs nothing while
 /// nothing is due: besides the messages by key, the window keeps their sends in the order made, and
-/// only the oldest current send needs a look. A send made stale (by the acknowledgement or a later
-/// send of its message) is not searched for: it stays in that order until it reaches the front,
-/// which a stage clears within its timeout by sending the message there again or forgetting it.
-/// Sending, acknowledging and the look for due messages are constant time on average; a look that
-/// finds messages due costs one step per message due and per stale send among them.
+/// only sends older than the timeout need a look. A send made stale (by the acknowledgement or a
+/// later send of its message) is not searched for: it stays in that order until it reaches the
+/// front. Sending and acknowledging are constant time on average; a look costs one step per send
+/// older than the timeout.
 public struct RetransmitWindow<Key: Hashable & Sendable>: Sendable {
     private struct Message: Sendable {
         var parts: [[UInt8]]
         /// The serial number of its latest send: the send in `sends` that is current.
         var latestSend: UInt64
+        var latestSendInstant: ContinuousClock.Instant
+        var sendCount: Int
     }
 
     private struct Send: Sendable {
@@ -23,40 +30,57 @@ public struct RetransmitWindow<Key: Hashable & Sendable>: Sendable {
         var instant: ContinuousClock.Instant
     }
 
+    /// The timeout is never shorter than this (the stage's `--ack-timeout`, `--resend-after`).
+    public let minimumTimeout: Duration
     private var messages: [Key: Message] = [:]
     /// Every send still of interest, oldest first from `sends[oldest]`; the front one is current.
     private var sends: [Send] = []
     private var oldest = 0
     private var sendsMade: UInt64 = 0
+    /// RFC 6298's SRTT and RTTVAR, once a round trip was measured.
+    private var smoothedRoundTrip: Duration?
+    private var roundTripVariation: Duration = .zero
 
-    public init() {}
+    public init(minimumTimeout: Duration) {
+        self.minimumTimeout = minimumTimeout
+    }
 
     public var count: Int { messages.count }
     public var isEmpty: Bool { messages.isEmpty }
+
+    /// How long a message sent once waits for its acknowledgement before it is due.
+    public var timeout: Duration {
+        guard let smoothedRoundTrip else { return minimumTimeout }
+        return max(minimumTimeout, smoothedRoundTrip + roundTripVariation * 4)
+    }
 
     /// Keeps `parts`, sent at `instant`, until `key` is acknowledged. Instants never go back from
     /// one send to the next (`ContinuousClock.now` does not), which keeps the sends in time order.
     public mutating func sent(_ key: Key, parts: [[UInt8]], at instant: ContinuousClock.Instant) {
         let serial = record(key, at: instant)
-        messages[key] = Message(parts: parts, latestSend: serial)
+        messages[key] = Message(parts: parts, latestSend: serial, latestSendInstant: instant, sendCount: 1)
         dropStaleSends()
     }
 
-    /// Forgets the message; true when it was waiting.
+    /// Forgets the message, acknowledged at `instant`; true when it was waiting.
     @discardableResult
-    public mutating func acknowledged(_ key: Key) -> Bool {
-        guard messages.removeValue(forKey: key) != nil else { return false }
+    public mutating func acknowledged(_ key: Key, at instant: ContinuousClock.Instant) -> Bool {
+        guard let message = messages.removeValue(forKey: key) else { return false }
+        // A message sent twice or more cannot tell which send its acknowledgement answers.
+        if message.sendCount == 1 { measure(instant - message.latestSendInstant) }
         dropStaleSends()
         return true
     }
 
-    /// Messages last sent at least `age` before `now`, oldest first.
-    public func due(olderThan age: Duration, at now: ContinuousClock.Instant) -> [(key: Key, parts: [[UInt8]])] {
+    /// Messages whose wait is over at `now` (`timeout`, doubled per re-send), oldest send first.
+    public func due(at now: ContinuousClock.Instant) -> [(key: Key, parts: [[UInt8]])] {
+        let timeout = timeout
         var due: [(key: Key, parts: [[UInt8]])] = []
         for send in sends[oldest...] {
             guard let message = current(send) else { continue }
-            guard now - send.instant >= age else { break }
-            due.append((key: send.key, parts: message.parts))
+            let age = now - send.instant
+            guard age >= timeout else { break }  // every later send is younger still
+            if age >= timeout * (1 << min(message.sendCount - 1, 4)) { due.append((key: send.key, parts: message.parts)) }
         }
         return due
     }
@@ -66,14 +90,17 @@ public struct RetransmitWindow<Key: Hashable & Sendable>: Sendable {
         guard messages[key] != nil else { return }
         let serial = record(key, at: instant)
         messages[key]?.latestSend = serial
+        messages[key]?.latestSendInstant = instant
+        messages[key]?.sendCount += 1
         dropStaleSends()
     }
 
-    /// Forgets the messages last sent at least `age` before `now` and returns their keys, oldest
+    /// Forgets the messages sent `timeout` or longer before `now` and returns their keys, oldest
     /// first: live frames that are not worth sending again.
-    public mutating func expire(olderThan age: Duration, at now: ContinuousClock.Instant) -> [Key] {
+    public mutating func expire(at now: ContinuousClock.Instant) -> [Key] {
+        let timeout = timeout
         var expired: [Key] = []
-        while oldest < sends.endIndex, now - sends[oldest].instant >= age {
+        while oldest < sends.endIndex, now - sends[oldest].instant >= timeout {
             let send = sends[oldest]
             if current(send) != nil {
                 messages.removeValue(forKey: send.key)
@@ -83,6 +110,19 @@ public struct RetransmitWindow<Key: Hashable & Sendable>: Sendable {
         }
         dropStaleSends()
         return expired
+    }
+
+    /// RFC 6298 section 2: the first round trip R sets SRTT = R and RTTVAR = R / 2; each next one
+    /// moves RTTVAR a quarter and SRTT an eighth of the way.
+    private mutating func measure(_ roundTrip: Duration) {
+        guard let smoothed = smoothedRoundTrip else {
+            smoothedRoundTrip = roundTrip
+            roundTripVariation = roundTrip / 2
+            return
+        }
+        let difference = smoothed > roundTrip ? smoothed - roundTrip : roundTrip - smoothed
+        roundTripVariation = roundTripVariation * 0.75 + difference * 0.25
+        smoothedRoundTrip = smoothed * 0.875 + roundTrip * 0.125
     }
 
     /// Appends a send of `key` and returns its serial number.

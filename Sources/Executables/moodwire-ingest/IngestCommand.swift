@@ -13,8 +13,8 @@ struct IngestCommand: AsyncParsableCommand {
         commandName: "moodwire-ingest",
         abstract: "Reads frames from image files, folders, video files, streams and cameras and sends them into the pipeline.",
         discussion: """
-            Each file frame is kept until the recorder acknowledges it and is re-sent after --ack-timeout, \
-            so a file source loses no frame when a worker dies. Live sources (rtsp://, rtsps://, http(s)://, \
+            Each file frame is kept until the recorder acknowledges it and is re-sent after --ack-timeout \
+            (or longer, when acknowledgements take longer), so a file source loses no frame when a worker dies. Live sources (rtsp://, rtsps://, http(s)://, \
             v4l2:/dev/videoN) are reconnected with back-off whenever they fail or stall, and their frames \
             are dropped (and counted) rather than queued when the pipeline is behind. Exits when every \
             file frame is recorded: status 0, or 65 if a source could not be read to its end; with a \
