@@ -15,6 +15,9 @@ final class ClassifierLoop {
     private let output: ZMQSocket
     private let acks: ZMQSocket
     private let malformed: MalformedMessageLog
+    /// The crop side of the last frame whose crops did not match the model's input, so that a
+    /// detector run with another model is reported once, not per frame.
+    private var mismatchedCropSide: Int?
     /// Results sent and not acknowledged yet: a recorder that dies takes the results in its socket
     /// queue with it, and a result that is never committed would be a hole in the history.
     private var unacknowledged: RetransmitWindow<FrameKey>
@@ -86,6 +89,7 @@ final class ClassifierLoop {
         while let message = parts {
             do throws(MalformedMessage) {
                 let frame = try FacesMessage(parts: message)
+                reportCropSide(frame.cropSide)
                 batch.append(frame)
                 faceCount += frame.boxes.count
             } catch {
@@ -101,6 +105,17 @@ final class ClassifierLoop {
         if faceCount > 0 { batchFaces.record(faceCount) }
         logger.trace("batch collected", metadata: ["frames": "\(batch.count)", "faces": "\(faceCount)"])
         return batch
+    }
+
+    /// Crops of another size than the model's input are resized again, which loses what the
+    /// detector's single resize keeps: its `--model` differs from this classifier's.
+    private func reportCropSide(_ side: Int) {
+        let input = worker.classifier.network.inputShape.width
+        guard side != 0, side != input, side != mismatchedCropSide else { return }
+        mismatchedCropSide = side
+        logger.warning(
+            "face crops do not match the model's input; give the detectors the classifiers' --model",
+            metadata: ["crop_side": "\(side)", "model_input": "\(input)"])
     }
 
     private func receiveAcks(waitingUpTo wait: Duration) throws(ZMQError) {
