@@ -79,15 +79,19 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CTurboJPEG", "CSPNG"], swiftSettings: numericSettings),
         // The thread team the numeric kernels share.
         .target(name: "Parallelism", swiftSettings: numericSettings),
-        // The CNN runtime on OpenBLAS: layers, model file, graph, inference session.
-        .target(name: "NeuralNetwork", dependencies: ["COpenBLAS", "Parallelism", "Timing", log], swiftSettings: numericSettings),
+        // The model file format (safetensors with the layer graph and labels), validated on load; no BLAS,
+        // so that a stage that only reads a model's shape does not load OpenBLAS.
+        .target(name: "ModelFormat"),
+        // The CNN runtime on OpenBLAS: layers, inference session.
+        .target(
+            name: "NeuralNetwork", dependencies: ["COpenBLAS", "ModelFormat", "Parallelism", "Timing", log], swiftSettings: numericSettings),
         // Viola-Jones face detection with OpenCV's semantics, and fer's face crop.
         .target(name: "FaceDetection", dependencies: ["Imaging", "Parallelism"], swiftSettings: numericSettings),
         // Emotions, scores and face results with their printed forms: what every consumer of results shares.
         .target(name: "Results", dependencies: ["Imaging"]),
         // The emotion classifier on the CNN runtime.
         .target(
-            name: "EmotionClassification", dependencies: ["NeuralNetwork", "Imaging", "Results", log],
+            name: "EmotionClassification", dependencies: ["ModelFormat", "NeuralNetwork", "Imaging", "Results", log],
             swiftSettings: numericSettings),
         // Detector and classifier in one process: `moodwire analyze`.
         .target(name: "Analysis", dependencies: ["FaceDetection", "EmotionClassification", "Imaging", "Results"]),
@@ -117,7 +121,11 @@ let package = Package(
         // Option groups declared once, environment variables, configuration errors, progress bar, model lookup.
         .target(
             name: "CommandLineSupport",
-            dependencies: ["FaceDetection", "Imaging", "PipelineProtocol", "Observability", "Processes", "Timing", argumentParser, log, lifecycle]),
+            dependencies: ["PipelineProtocol", "Observability", "Processes", "Timing", argumentParser, log, lifecycle]),
+        // The option groups that need the libraries (face detection) and `StageArguments`, every stage's
+        // options for `moodwire up`: apart from CommandLineSupport, so that the other stages link no
+        // detector (and its XML parser).
+        .target(name: "StageOptions", dependencies: ["CommandLineSupport", "FaceDetection", "Imaging", argumentParser]),
 
         // ── Stages: libraries wrapped into ZeroMQ services ──
         // Frame sources (image files, folders, video files and live streams through ffmpeg) and the ingest stage.
@@ -136,14 +144,14 @@ let package = Package(
             ],
             resources: [.copy("Assets")]),
         // `moodwire up`: every stage as a supervised child process on loopback.
-        .target(name: "Supervisor", dependencies: ["CommandLineSupport", "Processes", "PipelineProtocol", "Messaging", "Timing", log]),
+        .target(name: "Supervisor", dependencies: ["StageOptions", "Processes", "PipelineProtocol", "Messaging", "Timing", log]),
         // Every `moodwire bench` command, each against a named reference in the same run.
         .target(
             name: "Benchmarks",
             dependencies: [
                 "Imaging", "NeuralNetwork", "FaceDetection", "EmotionClassification",
                 "Evaluation", "ResultDatabase", "PipelineProtocol", "Messaging", "Processes",
-                "Ingest", "DetectorStage", "ClassifierStage", "Supervisor", "CommandLineSupport",
+                "Ingest", "DetectorStage", "ClassifierStage", "Supervisor", "CommandLineSupport", "StageOptions",
                 "Timing", log
             ],
             // The peak-throughput loop is measured as the kernels are compiled.
@@ -159,7 +167,8 @@ let package = Package(
         .executableTarget(
             name: "moodwire-detector",
             dependencies: [
-                "CommandLineSupport", "Imaging", "DetectorStage", "FaceDetection", "NeuralNetwork", "PipelineProtocol", argumentParser, log
+                "CommandLineSupport", "StageOptions", "Imaging", "DetectorStage", "FaceDetection", "ModelFormat", "PipelineProtocol", argumentParser,
+                log
             ],
             path: "Sources/Executables/moodwire-detector"),
         .executableTarget(
@@ -177,7 +186,7 @@ let package = Package(
             dependencies: [
                 "Imaging", "FaceDetection", "EmotionClassification", "Results", "Analysis",
                 "Evaluation", "ResultDatabase", "NeuralNetwork", "Ingest", "Supervisor", "Web", "Observability",
-                "Benchmarks", "CommandLineSupport", argumentParser, log
+                "Benchmarks", "CommandLineSupport", "StageOptions", argumentParser, log
             ],
             path: "Sources/Executables/moodwire"),
 
@@ -209,7 +218,8 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird")
             ]),
         .testTarget(
-            name: "CommandLineSupportTests", dependencies: ["CommandLineSupport", "FaceDetection", "Processes", "TestSupport", argumentParser]),
+            name: "CommandLineSupportTests", dependencies: ["CommandLineSupport", "Processes", "TestSupport", argumentParser]),
+        .testTarget(name: "StageOptionsTests", dependencies: ["StageOptions", "CommandLineSupport", "FaceDetection", argumentParser]),
         .testTarget(
             name: "IngestTests", dependencies: ["Ingest", "Imaging", "PipelineProtocol", "Messaging", "Processes", "TestSupport"],
             exclude: ["RTSP"]),
@@ -228,7 +238,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "SupervisorTests",
-            dependencies: ["Supervisor", "CommandLineSupport", "Processes", "Messaging", "PipelineProtocol", "SQLite", "Timing", "TestSupport", log],
+            dependencies: ["Supervisor", "StageOptions", "Processes", "Messaging", "PipelineProtocol", "SQLite", "Timing", "TestSupport", log],
             exclude: ["Browser"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "ResultDatabase", "SQLite", "TestSupport", log])
     ],

@@ -14,9 +14,9 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 # Layers, lowest first. C system libraries (C*) may be imported by any pure library.
-PURE = {"Timing", "TextFormats", "Imaging", "Parallelism", "NeuralNetwork", "FaceDetection", "EmotionClassification",
+PURE = {"Timing", "TextFormats", "Imaging", "Parallelism", "ModelFormat", "NeuralNetwork", "FaceDetection", "EmotionClassification",
         "Results", "Analysis", "Evaluation", "SQLite", "ResultDatabase", "Processes", "PipelineProtocol"}
-INFRASTRUCTURE = {"Messaging", "Observability", "CommandLineSupport"}
+INFRASTRUCTURE = {"Messaging", "Observability", "CommandLineSupport", "StageOptions"}
 STAGES = {"Ingest", "DetectorStage", "ClassifierStage", "Recorder", "Web", "Supervisor"}
 BENCHMARKS = {"Benchmarks"}
 EXECUTABLES = {"moodwire", "moodwire-broker", "moodwire-ingest", "moodwire-detector", "moodwire-classifier",

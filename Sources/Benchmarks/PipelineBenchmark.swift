@@ -8,6 +8,7 @@ import Ingest
 import Logging
 import Messaging
 import PipelineProtocol
+import StageOptions
 import Supervisor
 import Synchronization
 import Timing

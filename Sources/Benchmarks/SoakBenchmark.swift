@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Messaging
 import Processes
+import StageOptions
 import Supervisor
 import Timing
 

@@ -2,6 +2,7 @@ import CommandLineSupport
 import Foundation
 import Logging
 import Messaging
+import StageOptions
 import Supervisor
 import Synchronization
 import Timing

@@ -1,5 +1,6 @@
 import Imaging
 import Logging
+import ModelFormat
 import NeuralNetwork
 import Results
 

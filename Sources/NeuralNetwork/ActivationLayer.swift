@@ -1,4 +1,5 @@
 import Foundation
+import ModelFormat
 
 /// A stand-alone activation: ReLU when it could not be fused into the layer before it, and
 /// softmax over the channels of each pixel (the classifier's last step).

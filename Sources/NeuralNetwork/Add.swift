@@ -1,3 +1,5 @@
+import ModelFormat
+
 /// Element-wise sum of two or more maps of the same shape (residual connections).
 ///
 ///   inputs [N, H, W, C] each

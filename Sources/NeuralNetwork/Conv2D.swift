@@ -1,3 +1,5 @@
+import ModelFormat
+
 /// 2-D convolution, NHWC, as im2col + GEMM with bias and activation fused into the epilogue.
 ///
 ///   input  [N, H, W, Cin]

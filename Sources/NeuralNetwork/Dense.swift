@@ -1,3 +1,5 @@
+import ModelFormat
+
 /// Fully connected layer over the last axis (Keras Dense): each pixel's C values times a
 /// [C, units] matrix. After Flatten or global pooling a map is 1x1, so this is the usual
 /// per-image product; the product covers all pixels of the work items at once.

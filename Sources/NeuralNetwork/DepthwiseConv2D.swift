@@ -1,3 +1,5 @@
+import ModelFormat
+
 /// Depthwise 2-D convolution, NHWC, computed directly (no GEMM): every input channel is
 /// convolved with its own `multiplier` kernels. The inner loops run along channels, which are
 /// contiguous in NHWC, so they vectorise.

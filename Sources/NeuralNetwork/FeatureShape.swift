@@ -1,3 +1,5 @@
+import ModelFormat
+
 /// The shape of one image's feature map: height x width x channels, channels fastest. A batch of N
 /// such maps is stored contiguously as [N, height, width, channels] (NHWC, as Keras keeps them).
 public struct FeatureShape: Equatable, Sendable, CustomStringConvertible {

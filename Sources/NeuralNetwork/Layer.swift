@@ -1,3 +1,5 @@
+import ModelFormat
+
 /// One compiled layer of a network. Layers are plain functions over contiguous NHWC Float buffers;
 /// each owns its weights (allocated once, at load) and declares how its work splits across threads.
 ///

@@ -1,4 +1,5 @@
 import Logging
+import ModelFormat
 
 /// A model graph compiled for inference: layers in execution order, BatchNorm folded into the
 /// convolutions before it, ReLU fused into the epilogue of the layer before it, Flatten and

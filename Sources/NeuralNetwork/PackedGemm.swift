@@ -1,3 +1,5 @@
+import ModelFormat
+
 /// A weight matrix B [K, N] repacked for `PackedGemm`: column panels of `width` floats
 /// (16, or 8 when N <= 8), each panel's K rows contiguous, zero-padded past N.
 ///

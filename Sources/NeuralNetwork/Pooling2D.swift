@@ -1,3 +1,5 @@
+import ModelFormat
+
 /// Max and average pooling, NHWC, with TensorFlow's padding: padded positions never win a max
 /// and are left out of an average's count.
 ///

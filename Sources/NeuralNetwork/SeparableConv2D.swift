@@ -1,3 +1,5 @@
+import ModelFormat
+
 /// Depthwise-separable 2-D convolution (Keras SeparableConv2D): a depthwise convolution followed
 /// by a 1x1 convolution, with one bias and the activation after the second. The two run tile by
 /// tile, so the depthwise result stays in cache for the GEMM and never fills a whole buffer.

@@ -1,5 +1,5 @@
-import CommandLineSupport
 import Logging
+import StageOptions
 
 /// What `moodwire up` starts: every stage as its own process on loopback.
 public struct StackConfiguration: Sendable {

@@ -1,9 +1,9 @@
-import CommandLineSupport
 import Foundation
 import Logging
 import Messaging
 import PipelineProtocol
 import Processes
+import StageOptions
 import Timing
 
 /// `moodwire up`: starts broker, recorder, detectors, classifiers and the ingest as child

@@ -1,3 +1,4 @@
+import ModelFormat
 import TestSupport
 import Testing
 

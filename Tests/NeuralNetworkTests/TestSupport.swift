@@ -1,4 +1,5 @@
 import Foundation
+import ModelFormat
 import TestSupport
 
 @testable import CommandLineSupport

@@ -2,6 +2,7 @@ import CommandLineSupport
 import Foundation
 import Logging
 import Processes
+import StageOptions
 import TestSupport
 import Testing
 

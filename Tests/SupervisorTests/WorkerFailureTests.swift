@@ -1,6 +1,7 @@
 import CommandLineSupport
 import Foundation
 import Logging
+import StageOptions
 import TestSupport
 import Testing
 

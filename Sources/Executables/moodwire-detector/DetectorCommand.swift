@@ -5,8 +5,9 @@ import FaceDetection
 import Foundation
 import Imaging
 import Logging
-import NeuralNetwork
+import ModelFormat
 import PipelineProtocol
+import StageOptions
 
 @main
 struct DetectorCommand: AsyncParsableCommand {
@@ -35,12 +36,14 @@ struct DetectorCommand: AsyncParsableCommand {
         let cropSide: Int
         do {
             haar = try HaarCascade(contentsOf: try detection.cascadePath())
-            let input = try Network(contentsOf: try model.path()).inputShape
-            guard input.width == input.height, (1...WireProtocol.maxCropSide).contains(input.width) else {
-                throw CommandError(
-                    "the model's input is \(input.width)x\(input.height); face crops are square, 1 to \(WireProtocol.maxCropSide) pixels")
+            // The shape only: the file is validated, the network is not built (no OpenBLAS here).
+            let path = try model.path()
+            guard let input = try ModelFile(contentsOf: path).graph.inputShape, input.count == 3, input[0] == input[1],
+                (1...WireProtocol.maxCropSide).contains(input[0])
+            else {
+                throw CommandError("\(path): the model's input must be square, 1 to \(WireProtocol.maxCropSide) pixels a side")
             }
-            cropSide = input.width
+            cropSide = input[0]
         } catch {
             throw ServiceRunner.configurationError("\(error)")
         }

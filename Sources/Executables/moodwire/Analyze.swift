@@ -6,6 +6,7 @@ import FaceDetection
 import Foundation
 import Imaging
 import Results
+import StageOptions
 
 struct Analyze: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

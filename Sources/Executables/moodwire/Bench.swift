@@ -6,6 +6,7 @@ import FaceDetection
 import Foundation
 import Imaging
 import NeuralNetwork
+import StageOptions
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

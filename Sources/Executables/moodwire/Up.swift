@@ -4,6 +4,7 @@ import Foundation
 import Ingest
 import Logging
 import Observability
+import StageOptions
 import Supervisor
 import Web
 

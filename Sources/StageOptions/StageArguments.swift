@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 
 /// Every stage's options in one group, for `moodwire up`, which starts the stages and passes
 /// each its own (`arguments(of:)`): the same flags, environment variables and rules as the stage

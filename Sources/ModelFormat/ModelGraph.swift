@@ -3,6 +3,9 @@ public struct ModelGraph: Codable, Sendable, Equatable {
     public var nodes: [LayerSpec]
     public var outputs: [String]
 
+    /// [height, width, channels] of the input node, as the file declares it.
+    public var inputShape: [Int]? { nodes.first { $0.op == .input }?.shape }
+
     public init(nodes: [LayerSpec], outputs: [String]) {
         self.nodes = nodes
         self.outputs = outputs

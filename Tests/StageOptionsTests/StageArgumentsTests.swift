@@ -1,6 +1,7 @@
 import ArgumentParser
 import CommandLineSupport
 import FaceDetection
+import StageOptions
 import Testing
 
 /// `moodwire up` passes each stage its options as flags rendered from the typed groups: what a
