@@ -14,7 +14,7 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 # Layers, lowest first. C system libraries (C*) may be imported by any pure library.
-PURE = {"Timing", "TextFormats", "Imaging", "Parallelism", "NeuralNetwork", "FaceDetection", "EmotionClassification",
+PURE = {"Timing", "TextFormats", "Imaging", "Parallelism", "NeuralNetwork", "Training", "FaceDetection", "EmotionClassification",
         "Results", "Analysis", "Evaluation", "SQLite", "ResultDatabase", "Processes", "PipelineProtocol"}
 INFRASTRUCTURE = {"Messaging", "Observability", "CommandLineSupport"}
 STAGES = {"Ingest", "DetectorStage", "ClassifierStage", "Recorder", "Web", "Supervisor"}
