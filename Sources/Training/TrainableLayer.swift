@@ -43,7 +43,7 @@ extension TrainableLayer {
     }
 
     /// The one input shape of a one-input layer.
-    var inputShape: FeatureShape { inputShapes[0] }
+    public var inputShape: FeatureShape { inputShapes[0] }
 }
 
 /// A trainable tensor (Keras layout) and the gradient accumulated for it.

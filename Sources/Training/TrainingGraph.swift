@@ -23,6 +23,8 @@ public final class TrainingGraph {
     public let steps: [Step]
     /// Every trainable parameter, step by step.
     public let parameters: [Parameter]
+    /// The specs the graph was built from, as the model file carries them.
+    public let modelGraph: ModelGraph
     let valueCount: Int
     let outputValue: Int
     private var batch = 0
@@ -45,6 +47,21 @@ public final class TrainingGraph {
         parameters = builder.steps.flatMap(\.layer.parameters)
         valueCount = builder.valueCount
         outputValue = result.index
+        modelGraph = ModelGraph(nodes: nodes, outputs: [output])
+    }
+
+    /// The weights as the model file stores them (Keras layout and names): every parameter, and
+    /// each batch normalisation's moving statistics. With `modelGraph` they make a `ModelFile`
+    /// the inference runtime loads, which folds the normalisation into the convolutions.
+    public var tensors: [String: WeightTensor] {
+        var tensors: [String: WeightTensor] = [:]
+        for parameter in parameters { tensors[parameter.name] = WeightTensor(shape: parameter.shape, values: parameter.value) }
+        for case let norm as BatchNormalization in steps.map(\.layer) {
+            let channels = [norm.inputShape.channels]
+            tensors[norm.name + "/moving_mean"] = WeightTensor(shape: channels, values: norm.movingMean)
+            tensors[norm.name + "/moving_variance"] = WeightTensor(shape: channels, values: norm.movingVariance)
+        }
+        return tensors
     }
 
     public func zeroGradients() {

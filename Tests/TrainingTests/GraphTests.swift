@@ -1,3 +1,4 @@
+import Foundation
 import NeuralNetwork
 import Testing
 import Training
@@ -50,6 +51,16 @@ struct GraphTests {
         }
     ]
 
+    /// The residual net with its biases, γ and β moved off their initial 0 and 1, so their
+    /// gradients and the folding in the runtime are exercised.
+    static func perturbedNet(seed: UInt64, random: inout SeededRandom) throws -> TrainingGraph {
+        let graph = try TrainingGraph(nodes: residualNet, output: "logits", seed: seed)
+        for parameter in graph.parameters where !parameter.name.hasSuffix("kernel") {
+            parameter.value = parameter.value.map { $0 + (random.uniform() - 0.5) * 0.4 }
+        }
+        return graph
+    }
+
     @Test("Layers, shapes and parameters follow the specs; the softmax is left to the loss")
     func structure() throws {
         let graph = try TrainingGraph(nodes: Self.residualNet, output: "logits", seed: 1)
@@ -65,11 +76,8 @@ struct GraphTests {
 
     @Test("Input and parameter gradients through the whole DAG match finite differences (training mode)")
     func gradients() throws {
-        let graph = try TrainingGraph(nodes: Self.residualNet, output: "logits", seed: 2)
         var random = SeededRandom(seed: 3)
-        for parameter in graph.parameters where !parameter.name.hasSuffix("kernel") {
-            parameter.value = parameter.value.map { $0 + (random.uniform() - 0.5) * 0.4 }
-        }
+        let graph = try Self.perturbedNet(seed: 2, random: &random)
         let batch = 3
         let input = GradientCheck.randomFloats(batch * graph.inputShape.count, random: &random)
         let output = graph.forward(input, batch: batch, training: true)
@@ -100,6 +108,31 @@ struct GraphTests {
                 GradientCheck.pick(parameter.gradient, indices), GradientCheck.pick(numeric, indices))
         }
         #expect(GradientCheck.failures(errors).isEmpty, "\(errors)")
+    }
+
+    @Test("Exported to a model file, the inference runtime (BN folded, ReLU fused) gives the softmax of the inference-mode logits")
+    func runtimeParity() throws {
+        var random = SeededRandom(seed: 7)
+        let graph = try Self.perturbedNet(seed: 6, random: &random)
+        let batch = 4
+        // A few training steps' forward passes move the batch normalisations' statistics away from 0 and 1.
+        for _ in 0..<20 {
+            _ = graph.forward(GradientCheck.randomFloats(batch * graph.inputShape.count, random: &random), batch: batch, training: true)
+        }
+        let model = ModelFile(graph: graph.modelGraph, labels: ["a", "b", "c"], source: "training test", tensors: graph.tensors)
+        let session = InferenceSession(network: try Network(model: model, path: "training test"), maxBatch: batch)
+        let input = GradientCheck.randomFloats(batch * graph.inputShape.count, random: &random)
+        session.input.update(from: input, count: input.count)
+        session.run(batch: batch)
+        let runtime = Array(UnsafeBufferPointer(start: session.output, count: batch * 3))
+
+        let logits = graph.forward(input, batch: batch, training: false)
+        let expected = (0..<batch).flatMap { n in
+            let row = logits[(n * 3)..<(n * 3 + 3)].map(Double.init)
+            let exps = row.map { Foundation.exp($0 - row.max()!) }
+            return exps.map { Float($0 / exps.reduce(0, +)) }
+        }
+        #expect(zip(runtime, expected).allSatisfy { abs($0 - $1) < 1e-5 }, "\(runtime) vs \(expected)")
     }
 
     @Test("Gradients accumulate over backward passes until zeroed")
