@@ -85,6 +85,8 @@ let package = Package(
         // The CNN runtime on OpenBLAS: layers, inference session.
         .target(
             name: "NeuralNetwork", dependencies: ["COpenBLAS", "ModelFormat", "Parallelism", "Timing", log], swiftSettings: numericSettings),
+        // The training engine: layers with training-mode forward and backward passes, the loss, the graph.
+        .target(name: "Training", dependencies: ["ModelFormat", "NeuralNetwork"], swiftSettings: numericSettings),
         // Viola-Jones face detection with OpenCV's semantics, and fer's face crop.
         .target(name: "FaceDetection", dependencies: ["Imaging", "Parallelism"], swiftSettings: numericSettings),
         // Emotions, scores and face results with their printed forms: what every consumer of results shares.
@@ -201,6 +203,7 @@ let package = Package(
         .testTarget(
             name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "EmotionClassification", "Imaging", "Results", "TestSupport"],
             resources: [.copy("Fixtures")]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "ModelFormat", "NeuralNetwork"]),
         .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "Imaging", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "AnalysisTests", dependencies: ["Analysis", "FaceDetection", "EmotionClassification", "Imaging", "Results", "TestSupport"],

@@ -14,7 +14,8 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 # Layers, lowest first. C system libraries (C*) may be imported by any pure library.
-PURE = {"Timing", "TextFormats", "Imaging", "Parallelism", "ModelFormat", "NeuralNetwork", "FaceDetection", "EmotionClassification",
+PURE = {"Timing", "TextFormats", "Imaging", "Parallelism", "ModelFormat", "NeuralNetwork", "Training", "FaceDetection",
+        "EmotionClassification",
         "Results", "Analysis", "Evaluation", "SQLite", "ResultDatabase", "Processes", "PipelineProtocol"}
 INFRASTRUCTURE = {"Messaging", "Observability", "CommandLineSupport", "StageOptions"}
 STAGES = {"Ingest", "DetectorStage", "ClassifierStage", "Recorder", "Web", "Supervisor"}

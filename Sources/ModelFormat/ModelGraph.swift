@@ -39,6 +39,8 @@ public struct LayerSpec: Codable, Sendable, Equatable {
     public var center: Bool?
     public var scale: Bool?
     public var units: Int?
+    /// Dropout: the fraction of values dropped in training (inference ignores it).
+    public var rate: Float?
 
     public init(name: String, op: Operation, inputs: [String]) {
         self.name = name
@@ -49,7 +51,7 @@ public struct LayerSpec: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case name, op, inputs, shape, normalization, filters, kernel, strides, padding
         case useBias = "use_bias", activation, depthMultiplier = "depth_multiplier", pool, epsilon
-        case center, scale, units
+        case center, scale, units, rate
     }
 }
 

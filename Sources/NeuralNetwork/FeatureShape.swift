@@ -23,15 +23,15 @@ public struct FeatureShape: Equatable, Sendable, CustomStringConvertible {
 
 /// How a kernel or pooling window slides over an input map: its size, stride and TensorFlow
 /// padding ("same" puts the odd padding row or column after), and the output size that gives.
-struct SlidingWindow: Equatable, Sendable {
-    let height: Int, width: Int
-    let strideY: Int, strideX: Int
-    let padTop: Int, padLeft: Int
-    let outputHeight: Int, outputWidth: Int
+public struct SlidingWindow: Equatable, Sendable {
+    public let height: Int, width: Int
+    public let strideY: Int, strideX: Int
+    public let padTop: Int, padLeft: Int
+    public let outputHeight: Int, outputWidth: Int
     /// Output columns whose window lies inside the input horizontally (no padding taps).
-    let insideColumns: Range<Int>
+    public let insideColumns: Range<Int>
 
-    init(input: FeatureShape, size: (height: Int, width: Int), stride: (y: Int, x: Int), padding: Padding) {
+    public init(input: FeatureShape, size: (height: Int, width: Int), stride: (y: Int, x: Int), padding: Padding) {
         let rows = Self.axis(input: input.height, size: size.height, stride: stride.y, padding: padding)
         let columns = Self.axis(input: input.width, size: size.width, stride: stride.x, padding: padding)
         height = size.height

@@ -15,6 +15,22 @@ public enum Gemm {
             1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
     }
 
+    /// The general product through OpenBLAS: C = op(A) op(B), or C += op(A) op(B) when
+    /// `accumulate`, where op transposes when asked. A transposed A is stored [k, m], a transposed
+    /// B [n, k]; `lda` and `ldb` are the row strides of the stored matrices. Training's backward
+    /// passes use it for the weight gradients (Aᵀ B) and the input gradients (A Bᵀ).
+    @inline(__always)
+    public static func multiply(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
+        b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
+        cblas_sgemm(
+            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
+    }
+
     /// Reference kernel (test oracle): the textbook triple loop, accumulating in Double.
     static func naiveMultiply(m: Int, n: Int, k: Int, a: [Float], b: [Float]) -> [Float] {
         var c = [Float](repeating: 0, count: m * n)

@@ -3,7 +3,7 @@ import ModelFormat
 /// One compiled layer of a network. Layers are plain functions over contiguous NHWC Float buffers;
 /// each owns its weights (allocated once, at load) and declares how its work splits across threads.
 ///
-/// A future training pass adds `backward` beside each `forward`, over the same buffers and shapes.
+/// Training has its own layers (module `Training`), with backward passes, over the same NHWC layout.
 protocol Layer: Sendable {
     var name: String { get }
     var outputShape: FeatureShape { get }

@@ -22,15 +22,15 @@ struct OperationsServerTests {
         let port = try #require(await iterator.next())
         #expect(port > 0)
 
-        let healthy = try RawHTTP.get("/healthz", port: port)
+        let healthy = try await RawHTTP.fetch("/healthz", port: port)
         #expect(healthy.hasPrefix("HTTP/1.1 200"))
         #expect(healthy.contains(#""status":"ok""#))
         health.update("service", healthy: false, state: "stopping")
-        #expect(try RawHTTP.get("/healthz", port: port).hasPrefix("HTTP/1.1 503"))
-        let metrics = try RawHTTP.get("/metrics", port: port)
+        #expect(try await RawHTTP.fetch("/healthz", port: port).hasPrefix("HTTP/1.1 503"))
+        let metrics = try await RawHTTP.fetch("/metrics", port: port)
         #expect(metrics.hasPrefix("HTTP/1.1 200"))
         #expect(metrics.lowercased().contains("content-type: text/plain; version=0.0.4; charset=utf-8"))
-        #expect(try RawHTTP.get("/nothing", port: port).hasPrefix("HTTP/1.1 404"))
+        #expect(try await RawHTTP.fetch("/nothing", port: port).hasPrefix("HTTP/1.1 404"))
 
         await group.triggerGracefulShutdown()
         try await running.value
@@ -62,14 +62,24 @@ enum RawHTTP {
         let description: String
     }
 
+    /// `get` on a thread of its own: on a thread of the cooperative pool (two on a 2-core machine)
+    /// the blocking client would hold one that the server's handlers need, and with the other held
+    /// by a blocking test running in parallel, the server could not answer at all.
+    static func fetch(_ path: String, port: Int) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try get(path, port: port) }) }.start()
+        }
+    }
+
     /// The whole response (status line, headers, body) to `GET path`.
     static func get(_ path: String, port: Int) throws -> String {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(description: "socket: \(errno)") }
         defer { close(descriptor) }
         // A server that hangs fails the test instead of stalling it. Generous: the handlers run on
-        // the cooperative pool, which the other tests running in parallel can keep busy for seconds.
-        var timeout = timeval(tv_sec: 60, tv_usec: 0)
+        // the cooperative pool, which blocking tests running in parallel (the stack tests, minutes
+        // each on a slow machine) can keep busy.
+        var timeout = timeval(tv_sec: 600, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = loopback(port: port)
         let connected = withUnsafePointer(to: &address) {
