@@ -17,7 +17,7 @@ import Testing
     .enabled(if: InstalledModels.emotionModel != nil || runningInCI, "needs the model (scripts/fetch-models.sh)"))
 struct AcknowledgedResultsTests {
     @Test func resultsAreResentUntilTheRecorderAcknowledgesThem() throws {
-        let endpoints = PipelineEndpoints(basePort: 40_000 + Int(ProcessInfo.processInfo.processIdentifier % 2000) * 10)
+        let endpoints = PipelineEndpoints(basePort: TestPorts.block(of: 8))
         let context = ZMQContext()
         let faces = try ZMQSocket(context, .push, lingerMilliseconds: 0)
         try faces.bind(endpoints.bind(.facesOut))

@@ -17,7 +17,7 @@ struct FileAcknowledgementTests {
         defer { removeTemporaryFolder(folder) }
         let paths = try (0..<3).map { try writeFile("\($0).jpg", in: folder, try makeJPEG(width: 32, height: 24, seed: $0)) }
 
-        let endpoints = PipelineEndpoints(basePort: 44_000 + Int(ProcessInfo.processInfo.processIdentifier % 2000) * 10)
+        let endpoints = PipelineEndpoints(basePort: TestPorts.block(of: 8))
         let context = ZMQContext()
         let frames = try ZMQSocket(context, .pull, lingerMilliseconds: 0)
         try frames.bind(endpoints.bind(.framesIn))

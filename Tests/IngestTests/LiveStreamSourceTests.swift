@@ -108,7 +108,7 @@ struct LiveBackPressureTests {
         defer { server.stop() }
 
         // The pipeline: a frame queue nobody reads and an acknowledgement feed that stays silent.
-        let endpoints = PipelineEndpoints(basePort: 42_000 + Int(ProcessInfo.processInfo.processIdentifier % 2000) * 10)
+        let endpoints = PipelineEndpoints(basePort: TestPorts.block(of: 8))
         let context = ZMQContext()
         let frames = try ZMQSocket(context, .pull, highWaterMark: 1, lingerMilliseconds: 0)
         try frames.bind(endpoints.bind(.framesIn))

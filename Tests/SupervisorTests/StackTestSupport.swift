@@ -30,14 +30,8 @@ enum StackTestSupport {
     }
 
     /// A base port whose eight ports (and base + 8, for the web service) nothing else in this test run uses.
-    static func basePort() -> Int {
-        portLock.withLock {
-            nextPort += 10
-            return nextPort
-        }
-    }
-    private static let portLock = NSLock()
-    nonisolated(unsafe) private static var nextPort = 21_000 + Int(ProcessInfo.processInfo.processIdentifier % 2000) * 10
+    /// Ten free consecutive ports: the stack's eight, the web page and one spare.
+    static func basePort() -> Int { TestPorts.block(of: 10) }
 
     static func temporaryDirectory() throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("moodwire-stack-\(UUID().uuidString)").path
