@@ -14,16 +14,18 @@ public struct ModelArguments: ParsableArguments, Sendable {
 
     public init() {}
 
-    /// `--model`, else `MOODWIRE_MODEL`, else the installed emotion model.
+    /// `--model`, else a non-empty `MOODWIRE_MODEL`.
+    private var given: String? { (model ?? environment("MODEL")).flatMap { $0.isEmpty ? nil : $0 } }
+
+    /// The given model, else the installed emotion model.
     public func path() throws(ModelStoreError) -> String {
-        if let path = model ?? environment("MODEL"), !path.isEmpty { return path }
+        if let given { return given }
         return try ModelStore.standard(environment: ProcessInfo.processInfo.environment).locate(ModelStore.emotionModel)
     }
 
     /// This option as command-line arguments, for a classifier process started by `up`: only when
     /// given, so that the classifier finds the installed model itself.
     public var arguments: [String] {
-        if let path = model ?? environment("MODEL"), !path.isEmpty { return ["--model", path] }
-        return []
+        given.map { ["--model", $0] } ?? []
     }
 }

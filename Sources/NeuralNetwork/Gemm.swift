@@ -10,9 +10,7 @@ public enum Gemm {
         b: UnsafePointer<Float>, ldb: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
-            1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+        multiply(m: m, n: n, k: k, a: a, lda: lda, transposeA: false, b: b, ldb: ldb, transposeB: false, c: c, ldc: ldc, accumulate: false)
     }
 
     /// The general product through OpenBLAS: C = op(A) op(B), or C += op(A) op(B) when

@@ -47,9 +47,12 @@ public struct DetectionArguments: ParsableArguments, Sendable {
         DetectionOptions(scaleFactor: scaleFactor, minNeighbors: minNeighbors, minSize: minSize, maxSize: maxSize > 0 ? maxSize : nil)
     }
 
-    /// `--cascade`, else `MOODWIRE_CASCADE`, else the installed cascade.
+    /// `--cascade`, else a non-empty `MOODWIRE_CASCADE`.
+    private var givenCascade: String? { (cascade ?? environment("CASCADE")).flatMap { $0.isEmpty ? nil : $0 } }
+
+    /// The given cascade, else the installed one.
     public func cascadePath() throws(ModelStoreError) -> String {
-        if let path = cascade ?? environment("CASCADE"), !path.isEmpty { return path }
+        if let givenCascade { return givenCascade }
         return try ModelStore.standard(environment: ProcessInfo.processInfo.environment).locate(ModelStore.faceCascade)
     }
 
@@ -59,7 +62,7 @@ public struct DetectionArguments: ParsableArguments, Sendable {
             "--scale-factor", "\(scaleFactor)", "--min-neighbors", "\(minNeighbors)", "--min-size", "\(minSize)",
             "--max-size", "\(maxSize)", "--gray", gray.rawValue
         ]
-        if let path = cascade ?? environment("CASCADE"), !path.isEmpty { arguments += ["--cascade", path] }
+        if let givenCascade { arguments += ["--cascade", givenCascade] }
         return arguments
     }
 }
