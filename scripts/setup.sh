@@ -11,5 +11,8 @@ bash scripts/apt-install.sh "${packages[@]}"
 bash scripts/fetch-models.sh
 bash scripts/fetch-samples.sh
 
+# --no-build: the test command's `swift test -c release -Xswiftc -enable-testing` builds every product
+# itself; a plain release build first would be compiled again under the other flags.
+if [[ "${1:-}" == "--no-build" ]]; then exit 0; fi
 echo "setup: building (release)"
 swift build -c release 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Write|Emitting)' || { echo "setup: build failed" >&2; exit 1; }

@@ -3,7 +3,7 @@
 # (the numeric code is 10-100x slower in debug builds).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --no-build
 # Only the tests need these: headless Chromium for the browser tests, GStreamer's RTSP server
 # (through python3-gi) for the live-source tests, docker-compose for the compose check below.
 bash scripts/apt-install.sh chromium chromium-driver python3-selenium docker-compose \
