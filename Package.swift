@@ -86,7 +86,7 @@ let package = Package(
         .target(
             name: "NeuralNetwork", dependencies: ["COpenBLAS", "ModelFormat", "Parallelism", "Timing", log], swiftSettings: numericSettings),
         // The training engine: layers with training-mode forward and backward passes, the loss, the graph.
-        .target(name: "Training", dependencies: ["ModelFormat", "NeuralNetwork"], swiftSettings: numericSettings),
+        .target(name: "Training", dependencies: ["Imaging", "ModelFormat", "NeuralNetwork", "Parallelism"], swiftSettings: numericSettings),
         // Viola-Jones face detection with OpenCV's semantics, and fer's face crop.
         .target(name: "FaceDetection", dependencies: ["Imaging", "Parallelism"], swiftSettings: numericSettings),
         // Emotions, scores and face results with their printed forms: what every consumer of results shares.
@@ -151,7 +151,7 @@ let package = Package(
         .target(
             name: "Benchmarks",
             dependencies: [
-                "Imaging", "NeuralNetwork", "FaceDetection", "EmotionClassification",
+                "Imaging", "ModelFormat", "NeuralNetwork", "FaceDetection", "EmotionClassification", "Training",
                 "Evaluation", "ResultDatabase", "PipelineProtocol", "Messaging", "Processes",
                 "Ingest", "DetectorStage", "ClassifierStage", "Supervisor", "CommandLineSupport", "StageOptions",
                 "Timing", log
@@ -188,7 +188,8 @@ let package = Package(
             dependencies: [
                 "Imaging", "FaceDetection", "EmotionClassification", "Results", "Analysis",
                 "Evaluation", "ResultDatabase", "NeuralNetwork", "Ingest", "Supervisor", "Web", "Observability",
-                "Benchmarks", "CommandLineSupport", "StageOptions", argumentParser, log
+                "Benchmarks", "CommandLineSupport", "StageOptions", "ModelFormat", "Training", argumentParser, log,
+                .product(name: "Crypto", package: "swift-crypto")
             ],
             path: "Sources/Executables/moodwire"),
 

@@ -12,12 +12,20 @@ public struct ModelFile: Sendable {
     /// Where the weights came from (free text written by the converter).
     public let source: String
     public let tensors: [String: WeightTensor]
+    /// Further metadata entries, kept as they are (a training checkpoint keeps its state here).
+    public let extraMetadata: [String: String]
 
-    public init(graph: ModelGraph, labels: [String], source: String, tensors: [String: WeightTensor]) {
+    static let reservedMetadata: Set<String> = ["format", "format_version", "graph", "labels", "source"]
+
+    public init(
+        graph: ModelGraph, labels: [String], source: String, tensors: [String: WeightTensor], extraMetadata: [String: String] = [:]
+    ) {
+        precondition(Self.reservedMetadata.isDisjoint(with: extraMetadata.keys), "extra metadata may not replace the format's own keys")
         self.graph = graph
         self.labels = labels
         self.source = source
         self.tensors = tensors
+        self.extraMetadata = extraMetadata
     }
 
     public init(contentsOf path: String) throws(ModelFileError) {
@@ -60,6 +68,7 @@ public struct ModelFile: Sendable {
         }
         self.labels = labels
         source = metadata["source"] ?? ""
+        extraMetadata = metadata.filter { !Self.reservedMetadata.contains($0.key) }
 
         let dataStart = 8 + Int(headerLength)
         let available = data.count - dataStart
@@ -94,6 +103,53 @@ public struct ModelFile: Sendable {
     }
 }
 
+extension ModelFile {
+    /// The file's bytes: the header (tensors in name order, padded with spaces to a multiple of
+    /// 8 bytes, as safetensors recommends), then the tensors' little-endian floats.
+    public func encoded() -> Data {
+        var metadata = extraMetadata
+        metadata["format"] = Self.format
+        metadata["format_version"] = String(Self.formatVersion)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        metadata["graph"] = String(decoding: (try? encoder.encode(graph)) ?? Data(), as: UTF8.self)
+        metadata["labels"] = String(decoding: (try? encoder.encode(labels)) ?? Data(), as: UTF8.self)
+        metadata["source"] = source
+        var header: [String: Any] = ["__metadata__": metadata]
+        var offset = 0
+        let names = tensors.keys.sorted()
+        for name in names {
+            let tensor = tensors[name]!
+            header[name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + tensor.values.count * 4]]
+            offset += tensor.values.count * 4
+        }
+        var headerData = (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])) ?? Data()
+        headerData.append(contentsOf: [UInt8](repeating: 0x20, count: (8 - headerData.count % 8) % 8))
+        var data = Data(capacity: 8 + headerData.count + offset)
+        withUnsafeBytes(of: UInt64(headerData.count).littleEndian) { data.append(contentsOf: $0) }
+        data.append(headerData)
+        for name in names {
+            #if _endian(big)
+                let values = tensors[name]!.values.map { Float(bitPattern: $0.bitPattern.littleEndian) }
+            #else
+                let values = tensors[name]!.values
+            #endif
+            values.withUnsafeBytes { data.append(contentsOf: $0) }
+        }
+        return data
+    }
+
+    /// Writes the file atomically (a temporary file renamed over `path`), so that an interrupted
+    /// write never leaves a truncated model or checkpoint behind.
+    public func write(to path: String) throws(ModelFileError) {
+        do {
+            try encoded().write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw .unwritable(path: path, reason: error.localizedDescription)
+        }
+    }
+}
+
 /// One stored weight array, in the layout Keras keeps it.
 public struct WeightTensor: Sendable, Equatable {
     public let shape: [Int]
@@ -109,6 +165,7 @@ public struct WeightTensor: Sendable, Equatable {
 /// Why a model file was refused.
 public enum ModelFileError: Error, CustomStringConvertible, Sendable, Equatable {
     case unreadable(path: String, reason: String)
+    case unwritable(path: String, reason: String)
     case notAModel(path: String, reason: String)
     case truncated(path: String, reason: String)
     case unsupportedVersion(path: String, found: String, supported: Int)
@@ -118,6 +175,7 @@ public enum ModelFileError: Error, CustomStringConvertible, Sendable, Equatable 
     public var description: String {
         switch self {
         case let .unreadable(path, reason): "\(path): cannot read model file (\(reason))"
+        case let .unwritable(path, reason): "\(path): cannot write model file (\(reason))"
         case let .notAModel(path, reason): "\(path): not a Moodwire model file: \(reason)"
         case let .truncated(path, reason): "\(path): model file is truncated: \(reason)"
         case let .unsupportedVersion(path, found, supported):

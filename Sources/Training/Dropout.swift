@@ -21,6 +21,11 @@ public final class Dropout: TrainableLayer {
         self.random = random.split()
     }
 
+    /// Draws the next masks from `random` (the trainer gives every step a stream of its own).
+    public func reseed(_ random: SeededRandom) {
+        self.random = random
+    }
+
     public var outputShape: FeatureShape { inputShape }
     public var parameters: [Parameter] { [] }
 

@@ -48,6 +48,20 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         return (-2 * Foundation.log(u)).squareRoot() * Foundation.cos(2 * Double.pi * v)
     }
 
+    /// The generator of one named stream: `seed` and each part folded in through SplitMix64, so
+    /// that e.g. (seed, epoch, step) gives the same draws whenever that step runs again, as after
+    /// resuming from a checkpoint.
+    public static func stream(_ seed: UInt64, _ parts: UInt64...) -> SeededRandom {
+        var state = seed
+        for part in parts {
+            var z = (state ^ part) &+ 0x9E37_79B9_7F4A_7C15
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            state = z ^ (z >> 31)
+        }
+        return SeededRandom(seed: state)
+    }
+
     /// A generator of its own for a layer (e.g. Dropout's masks), drawn from this one.
     public mutating func split() -> SeededRandom {
         SeededRandom(seed: next())

@@ -65,8 +65,41 @@ public final class TrainingGraph {
         return tensors
     }
 
+    /// The weights and graph as a model file the inference runtime loads.
+    public func modelFile(labels: [String], source: String, extraMetadata: [String: String] = [:]) -> ModelFile {
+        ModelFile(graph: modelGraph, labels: labels, source: source, tensors: tensors, extraMetadata: extraMetadata)
+    }
+
     public func zeroGradients() {
         for parameter in parameters { parameter.zeroGradient() }
+    }
+
+    /// The batch normalisations, whose moving statistics are state beside the parameters.
+    public var normalizations: [BatchNormalization] {
+        steps.compactMap { $0.layer as? BatchNormalization }
+    }
+
+    /// Gives every Dropout layer its own generator drawn from `random`, in graph order.
+    public func reseedDropout(_ random: SeededRandom) {
+        var random = random
+        for case let dropout as Dropout in steps.map(\.layer) { dropout.reseed(random.split()) }
+    }
+
+    /// Sets every parameter and moving statistic from `tensors` (as `tensors` names and shapes
+    /// them, e.g. from a model file). Each must be present with the same shape; other tensors
+    /// are ignored.
+    public func load(_ tensors: [String: WeightTensor]) throws(TrainingGraphError) {
+        func values(_ name: String, _ shape: [Int]) throws(TrainingGraphError) -> [Float] {
+            guard let tensor = tensors[name] else { throw .missingWeights(name) }
+            guard tensor.shape == shape else { throw .weightShape(name, expected: shape, found: tensor.shape) }
+            return tensor.values
+        }
+        for parameter in parameters { parameter.value = try values(parameter.name, parameter.shape) }
+        for norm in normalizations {
+            let channels = [norm.inputShape.channels]
+            norm.movingMean = try values(norm.name + "/moving_mean", channels)
+            norm.movingVariance = try values(norm.name + "/moving_variance", channels)
+        }
     }
 
     /// The output (logits) for `batch` images.
@@ -120,10 +153,14 @@ public final class TrainingGraph {
 
 public enum TrainingGraphError: Error, Equatable, CustomStringConvertible {
     case invalid(node: String, reason: String)
+    case missingWeights(String)
+    case weightShape(String, expected: [Int], found: [Int])
 
     public var description: String {
         switch self {
         case let .invalid(node, reason): "layer '\(node)': \(reason)"
+        case let .missingWeights(name): "no weights for \(name)"
+        case let .weightShape(name, expected, found): "\(name) has shape \(found); the network needs \(expected)"
         }
     }
 }

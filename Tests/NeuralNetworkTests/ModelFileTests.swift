@@ -18,6 +18,27 @@ struct ModelFileTests {
         #expect(read.tensors == Self.model.tensors)
     }
 
+    @Test("ModelFile.encoded writes what the reader reads back, extra metadata included, with an 8-byte aligned header")
+    func encodedRoundTrip() throws {
+        let model = ModelFile(
+            graph: Self.model.graph, labels: Self.model.labels, source: "test", tensors: Self.model.tensors,
+            extraMetadata: ["moodwire.training": "{\"epoch\":3}"])
+        let data = model.encoded()
+        let headerLength = data.prefix(8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        #expect(headerLength % 8 == 0)
+        let read = try ModelFile(data: data, path: "m")
+        #expect(read.graph == model.graph && read.labels == model.labels && read.tensors == model.tensors)
+        #expect(read.source == "test" && read.extraMetadata == model.extraMetadata)
+        #expect(try Network(model: read, path: "m").labels == model.labels)
+
+        let folder = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(folder) }
+        let path = folder.path + "/model.safetensors"
+        try model.write(to: path)
+        #expect(try ModelFile(contentsOf: path).tensors == model.tensors)
+        #expect(throws: ModelFileError.self) { try model.write(to: "/nonexistent-folder/model.safetensors") }
+    }
+
     @Test("Every truncation of a model file is refused with an error, never a crash")
     func truncated() throws {
         let data = try NetworkTestSupport.safetensors(Self.model)

@@ -11,7 +11,7 @@ import StageOptions
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmark Moodwire's components.",
-        subcommands: [BenchClassifier.self, BenchDetector.self, BenchPipeline.self, BenchWeb.self, BenchSoak.self]
+        subcommands: [BenchClassifier.self, BenchDetector.self, BenchPipeline.self, BenchWeb.self, BenchSoak.self, BenchTrain.self]
     )
 }
 

@@ -4,7 +4,7 @@ import ArgumentParser
 struct Moodwire: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "moodwire",
-        abstract: "Facial emotion detection: run the pipeline, analyse photos, query results, evaluate models, benchmark.",
-        subcommands: [Up.self, Query.self, Report.self, Analyze.self, Eval.self, Bench.self]
+        abstract: "Facial emotion detection: run the pipeline, analyse photos, query results, evaluate and train models, benchmark.",
+        subcommands: [Up.self, Query.self, Report.self, Analyze.self, Eval.self, Train.self, Bench.self]
     )
 }

@@ -1,0 +1,65 @@
+import Foundation
+import ModelFormat
+import Timing
+import Training
+
+/// `moodwire bench train`: training images per second (forward, backward and the SGD update, at
+/// one batch size) for an architecture on real faces, as the median over timed steps. The
+/// reference script trains the same graph on the same images in Keras.
+public struct TrainingBenchmark {
+    public struct Measurement: Sendable, Codable, Equatable {
+        public let runtime: String
+        public let threads: Int
+        public let batch: Int
+        public let medianMsPerStep: Double
+        public let imagesPerSecond: Double
+
+        public init(runtime: String, threads: Int, batch: Int, medianMsPerStep: Double) {
+            self.runtime = runtime
+            self.threads = threads
+            self.batch = batch
+            self.medianMsPerStep = medianMsPerStep
+            imagesPerSecond = Double(batch) / (medianMsPerStep / 1000)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case runtime, threads, batch, medianMsPerStep = "median_ms_per_step", imagesPerSecond = "images_per_second"
+        }
+
+        /// One line, aligned with the reference script's output.
+        public var line: String {
+            String(
+                format: "%@  threads=%d  batch=%-3d median %.1f ms/step  %6.1f images/s", runtime, threads, batch,
+                medianMsPerStep, imagesPerSecond)
+        }
+    }
+
+    public let graph: ModelGraph
+    public let images: ImageSet
+
+    public init(graph: ModelGraph, images: ImageSet) {
+        self.graph = graph
+        self.images = images
+    }
+
+    /// Times training steps on `threads` threads (the batch in two shards, as `moodwire train`
+    /// runs it) for about `seconds` after two warm-up steps, at least five timed steps.
+    public func measure(threads: Int, batch: Int, seconds: Double) throws -> Measurement {
+        var settings = TrainingSettings()
+        settings.batchSize = batch
+        settings.augment = false
+        settings.warmupEpochs = 0
+        settings.epochs = 1_000_000
+        let trainer = try Trainer(graph: graph, images: images, settings: settings, threads: threads)
+        for _ in 0..<2 { _ = try trainer.step() }
+        var times: [Double] = []
+        let start = ContinuousClock.now
+        while times.count < 5 || (ContinuousClock.now - start).inSeconds < seconds {
+            let stepStart = ContinuousClock.now
+            _ = try trainer.step()
+            times.append((ContinuousClock.now - stepStart).inSeconds * 1000)
+        }
+        times.sort()
+        return Measurement(runtime: "moodwire", threads: threads, batch: batch, medianMsPerStep: times[times.count / 2])
+    }
+}
