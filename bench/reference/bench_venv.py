@@ -1,5 +1,6 @@
-"""Shared by the reference benchmarks: run inside the virtualenv `.build-bench-venv` at the
-repository root, creating it and pip-installing the reference libraries on first use."""
+"""Shared by the reference benchmarks: run inside a virtualenv at the repository root
+(`.build-bench-venv` for the inference references; the training reference passes its own, which
+holds TensorFlow), creating it and pip-installing the reference libraries on first use."""
 
 import os
 import subprocess
@@ -22,31 +23,31 @@ def log(message):
     print(message, file=sys.stderr, flush=True)
 
 
-def inside_venv():
+def inside_venv(venv=VENV_DIR):
     try:
-        return Path(sys.prefix).resolve() == VENV_DIR.resolve()
+        return Path(sys.prefix).resolve() == venv.resolve()
     except OSError:
         return False
 
 
-def ensure_venv(script):
+def ensure_venv(script, venv=VENV_DIR, packages=PACKAGES, modules=MODULES):
     """Returns when running inside the virtualenv; otherwise prepares it and re-executes
     `script` with the same arguments under its interpreter (never returns then)."""
-    if inside_venv():
+    if inside_venv(venv):
         return
-    python = VENV_DIR / "bin" / "python"
+    python = venv / "bin" / "python"
     if os.environ.get(REEXEC_MARKER):
-        fail(f"re-executed with {python} but still not inside {VENV_DIR}")
+        fail(f"re-executed with {python} but still not inside {venv}")
     if not python.exists():
-        log(f"creating virtualenv {VENV_DIR}")
-        if subprocess.run([sys.executable, "-m", "venv", str(VENV_DIR)]).returncode != 0:
-            fail(f"could not create the virtualenv {VENV_DIR} (is python3-venv installed?)")
-    probe = "import " + ", ".join(MODULES)
+        log(f"creating virtualenv {venv}")
+        if subprocess.run([sys.executable, "-m", "venv", str(venv)]).returncode != 0:
+            fail(f"could not create the virtualenv {venv} (is python3-venv installed?)")
+    probe = "import " + ", ".join(modules)
     have = subprocess.run([str(python), "-c", probe], stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL).returncode == 0
     if not have:
-        log(f"installing {' '.join(PACKAGES)} into {VENV_DIR}")
-        cmd = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *PACKAGES]
+        log(f"installing {' '.join(packages)} into {venv}")
+        cmd = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *packages]
         if subprocess.run(cmd).returncode != 0:
             fail("pip install failed; see the messages above")
     env = dict(os.environ, **{REEXEC_MARKER: "1"})

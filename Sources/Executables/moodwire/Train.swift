@@ -118,6 +118,10 @@ struct Train: AsyncParsableCommand {
         let training = try Self.load(folder: data, side: shape[0], threads: threads, role: "training")
         let validation = try Self.load(folder: val, side: shape[0], threads: threads, role: "validation")
         let trainingCounts = training.images.classCounts, validationCounts = validation.images.classCounts
+        let present = trainingCounts.filter { $0 > 0 }.count
+        guard present >= 2 else {
+            throw ValidationError("\(data) holds images of \(present) label; a classifier needs at least two")
+        }
         for (label, count) in zip(training.images.labels, trainingCounts) where count == 0 {
             warn("no training images for '\(label)': the model will never learn that label")
         }
@@ -133,13 +137,13 @@ struct Train: AsyncParsableCommand {
             if checkpoint.extraMetadata[Self.fingerprintKey] != training.fingerprint {
                 warn("\(checkpointPath) was trained on another file list than \(data) (fingerprints differ)")
             }
-            print("resuming \(checkpointPath) at epoch \(trainer.epoch + 1), step \(trainer.stepInEpoch + 1)")
+            say("resuming \(checkpointPath) at epoch \(trainer.epoch + 1), step \(trainer.stepInEpoch + 1)")
         } else {
             trainer = try Trainer(
                 graph: graph, images: training.images, settings: settings(), threads: threads, initialWeights: initial?.tensors)
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        print(
+        say(
             "training on \(training.images.count) images (\(trainer.stepsPerEpoch) steps of \(trainer.settings.batchSize) per epoch), "
                 + "validating on \(validation.images.count); \(threads) thread\(threads == 1 ? "" : "s"); checkpoints in \(directory)")
 
@@ -153,7 +157,7 @@ struct Train: AsyncParsableCommand {
                 if interrupted.isSet {
                     bar.finish()
                     try saveCheckpoint(trainer, to: checkpointPath, history: history, fingerprint: training.fingerprint)
-                    print("interrupted at epoch \(epoch), step \(trainer.stepInEpoch + 1); saved \(checkpointPath): continue with --resume")
+                    say("interrupted at epoch \(epoch), step \(trainer.stepInEpoch + 1); saved \(checkpointPath): continue with --resume")
                     throw ExitCode(130)
                 }
                 let report: StepReport
@@ -179,7 +183,7 @@ struct Train: AsyncParsableCommand {
                 validationAccuracy: plain, flipAveragedAccuracy: flipped, learningRate: Double(learningRate),
                 seconds: (ContinuousClock.now - started).inSeconds)
             history.append(record)
-            print(record.line(epochs: trainer.settings.epochs))
+            say(record.line(epochs: trainer.settings.epochs))
             try saveCheckpoint(trainer, to: checkpointPath, history: history, fingerprint: training.fingerprint)
             try EpochRecord.csv(history).write(toFile: logPath, atomically: true, encoding: .utf8)
             if let plot {
@@ -189,7 +193,7 @@ struct Train: AsyncParsableCommand {
         }
         try trainer.model(source: "moodwire train", extraMetadata: Self.metadata(history: history, fingerprint: training.fingerprint))
             .write(to: out)
-        print("wrote \(out); epoch log \(logPath)")
+        say("wrote \(out); epoch log \(logPath)")
     }
 
     /// What the checkpoint and the output carry beside the weights: the data fingerprint, the
@@ -290,6 +294,12 @@ struct Train: AsyncParsableCommand {
         }
         return (accuracy(flipAveraged: false), accuracy(flipAveraged: true))
     }
+}
+
+/// Prints a line and flushes it: a long run's log must be readable as it goes, into a file too.
+private func say(_ line: String) {
+    print(line)
+    fflush(nil)
 }
 
 private func warn(_ message: String) {
