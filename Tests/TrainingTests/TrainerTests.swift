@@ -276,7 +276,11 @@ struct OptimizerTests {
             let training = try TrainingGraph(graph, seed: 1)
             let network = try Network(model: training.modelFile(labels: TrainerTests.labels, source: "test"), path: "(test)")
             #expect(network.inputShape.height == architecture.inputSide)
-            if case .vgg = architecture { #expect(network.multiplyAccumulates == 29_528_960) }
+            switch architecture {
+            case .vgg: #expect(network.multiplyAccumulates == 29_528_960)
+            // fer's own model counts 10,163,392 in the runtime: the same shape.
+            case .miniXception: #expect(network.multiplyAccumulates == 10_163_392)
+            }
         }
     }
 }

@@ -173,7 +173,9 @@ struct Train: AsyncParsableCommand {
                 learningRate = report.learningRate
                 bar.update(
                     report.step * trainer.settings.batchSize,
-                    note: String(format: "loss %.3f acc %.1f%%", lossSum / Double(steps), accuracySum / Double(steps) * 100))
+                    note: String(
+                        format: "step %d/%d loss %.3f acc %.1f%%", report.step, trainer.stepsPerEpoch, lossSum / Double(steps),
+                        accuracySum / Double(steps) * 100))
             }
             bar.finish()
 
