@@ -39,8 +39,13 @@ public final class PipelineGateway: Sendable {
         var previews: [String: [(seq: UInt64, image: [UInt8])]] = [:]
     }
 
-    /// Previews kept per source: enough to cover the time a frame takes to be recorded.
-    static let previewsPerSource = 8
+    /// Previews kept per source. A result is shown over its frame only while that frame's
+    /// preview is held, so they must cover the time a frame takes to be recorded, which on a
+    /// loaded machine is many seconds behind the ingest (its in-flight window of frames is queued
+    /// ahead of the detectors): 64 previews, one per half second at most, cover half a minute.
+    static let previewsPerSource = 64
+    /// And at most this many bytes of previews per source (64 full-HD JPEGs would be ~20 MB).
+    static let previewBytesPerSource = 8 << 20
 
     private let configuration: WebConfiguration
     private let context = ZMQContext()
@@ -178,6 +183,8 @@ public final class PipelineGateway: Sendable {
             var kept = state.previews[preview.header.source, default: []]
             kept.append((preview.header.seq, preview.image))
             if kept.count > Self.previewsPerSource { kept.removeFirst(kept.count - Self.previewsPerSource) }
+            var bytes = kept.reduce(0) { $0 + $1.image.count }
+            while bytes > Self.previewBytesPerSource, kept.count > 1 { bytes -= kept.removeFirst().image.count }
             state.previews[preview.header.source] = kept
         }
     }

@@ -25,12 +25,25 @@ final class RunningStack: @unchecked Sendable {
         }.start()
     }
 
-    /// Waits for the stack to end by itself (its file sources recorded); when it has not within
-    /// `timeout`, stops it and returns false.
-    func waitForEnd(timeout: Duration) -> Bool {
-        if finished.wait(timeout: .now() + timeout.inSeconds) == .success {
-            lock.withLock { ended = true }
-            return true
+    /// Waits for the stack to end by itself (its file sources recorded) for as long as it makes
+    /// progress: `progress()` (e.g. the frames recorded) must grow at least once every
+    /// `stallTimeout`, so a slow or busy machine gets the time its speed needs while a stuck stack
+    /// fails in bounded time. When the stack stalls, or runs past `limit`, stops it and returns false.
+    func waitForEnd(progress: () -> Int, stallTimeout: Duration = .seconds(120), limit: Duration = .seconds(1200)) -> Bool {
+        let start = ContinuousClock.now
+        var last = progress(), lastChange = start
+        while ContinuousClock.now - start < limit {
+            if finished.wait(timeout: .now() + 1) == .success {
+                lock.withLock { ended = true }
+                return true
+            }
+            let now = progress()
+            if now != last {
+                last = now
+                lastChange = ContinuousClock.now
+            } else if ContinuousClock.now - lastChange > stallTimeout {
+                break
+            }
         }
         stopAndWait()
         return false

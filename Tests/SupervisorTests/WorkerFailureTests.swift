@@ -42,7 +42,9 @@ struct WorkerFailureTests {
         let victim = try #require(supervisor.processIDs["classifier-1"])
         kill(victim, SIGKILL)
 
-        #expect(stack.waitForEnd(timeout: .seconds(180)), "the stack did not finish")
+        #expect(
+            stack.waitForEnd(progress: { StackTestSupport.count(database, "SELECT count(*) FROM frames") }),
+            "the stack did not finish")
         let summary = supervisor.summary
         #expect(summary.completed)
         #expect(summary.restarts["classifier-1"] == 1)

@@ -17,6 +17,7 @@ import sys
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.support.ui import WebDriverWait
 
 
@@ -60,7 +61,12 @@ def live(driver, args):
     def images(d):
         return int(d.find_element(By.ID, "status").get_attribute("data-images") or 0)
 
-    WebDriverWait(driver, args.timeout).until(lambda d: received(d) >= args.min_results and images(d) >= 1)
+    try:
+        WebDriverWait(driver, args.timeout).until(lambda d: received(d) >= args.min_results and images(d) >= 1)
+    except TimeoutException:
+        status = driver.find_element(By.ID, "status").text
+        raise SystemExit(f"after {args.timeout} s the live page had {received(driver)} results and "
+                         f"{images(driver)} frame images (wanted {args.min_results} and 1); status: {status!r}")
     return {
         "images": images(driver),
         "status": driver.find_element(By.ID, "status").text,
