@@ -85,6 +85,7 @@ import Testing
         let environment = ["MOODWIRE_MODELS": root.path]
         #expect(try ModelArguments.parse(["--model", "fer"]).path(environment: environment) == root.path + "/" + ModelStore.emotionModel)
         #expect(try ModelArguments.parse(["--model", "my/model.safetensors"]).path(environment: environment) == "my/model.safetensors")
-        #expect(throws: ModelStoreError.self) { try ModelArguments.parse(["--model", "fer"]).path(environment: ["MOODWIRE_MODELS": root.path + "/none"]) }
+        let empty = ["MOODWIRE_MODELS": root.path + "/none"]
+        #expect(throws: ModelStoreError.self) { try ModelArguments.parse(["--model", "fer"]).path(environment: empty) }
     }
 }
