@@ -244,7 +244,7 @@ let package = Package(
             name: "SupervisorTests",
             dependencies: ["Supervisor", "StageOptions", "Processes", "Messaging", "PipelineProtocol", "SQLite", "Timing", "TestSupport", log],
             exclude: ["Browser"]),
-        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "ResultDatabase", "SQLite", "TestSupport", log])
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "ResultDatabase", "SQLite", "Training", "TestSupport", log])
     ],
     swiftLanguageModes: [.v6]
 )

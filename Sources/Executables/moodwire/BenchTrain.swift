@@ -46,6 +46,9 @@ struct BenchTrain: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The reference script.", valueName: "path"))
     var referenceScript = "bench/reference/train_keras.py"
 
+    @Flag(help: "Print the measurements as JSON.")
+    var json = false
+
     func run() async throws {
         let threadCounts = try BenchClassifier.integers(threads, name: "--threads")
         let widthList = try widths.map { try BenchClassifier.integers($0, name: "--widths") }
@@ -57,16 +60,21 @@ struct BenchTrain: AsyncParsableCommand {
         let subset = Self.subset(loaded.images, count: images)
         let initial = try TrainingGraph(graph, seed: 1).modelFile(labels: subset.labels, source: "moodwire bench train")
         let macs = try Network(model: initial, path: "(benchmark)").multiplyAccumulates
-        print("architecture \(architecture): \(macs) multiply-accumulates per face forward")
-        print("OpenBLAS kernel \(Gemm.kernelName); \(subset.count) images of \(data), batch \(batch)")
+        if !json {
+            print("architecture \(architecture): \(macs) multiply-accumulates per face forward")
+            print("OpenBLAS kernel \(Gemm.kernelName); \(subset.count) images of \(data), batch \(batch)")
+        }
         let benchmark = TrainingBenchmark(graph: graph, images: subset)
         var ours: [TrainingBenchmark.Measurement] = []
         for count in threadCounts {
             let measurement = try benchmark.measure(threads: count, batch: batch, seconds: seconds)
             ours.append(measurement)
-            print(measurement.line)
+            if !json { print(measurement.line) }
         }
-        guard reference else { return }
+        guard reference else {
+            if json { try printJSON(ours) }
+            return
+        }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("moodwire-bench-train-\(getpid())").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -76,10 +84,20 @@ struct BenchTrain: AsyncParsableCommand {
         let output = try ReferenceTools.runPythonScript(
             referenceScript, arguments: [folder, "--threads", threads, "--batch", String(batch), "--seconds", String(seconds)])
         let theirs = try JSONDecoder().decode([TrainingBenchmark.Measurement].self, from: output)
+        if json {
+            try printJSON(ours + theirs)
+            return
+        }
         for measurement in theirs { print(measurement.line) }
         for (mine, other) in zip(ours, theirs) {
             print(String(format: "threads=%d  moodwire / keras images/s: %.2f", mine.threads, mine.imagesPerSecond / other.imagesPerSecond))
         }
+    }
+
+    private func printJSON(_ measurements: [TrainingBenchmark.Measurement]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        print(String(decoding: try encoder.encode(measurements), as: UTF8.self))
     }
 
     /// The first `count` images, taken from every label in turn so that each is represented.
