@@ -42,6 +42,31 @@ public struct TrainingBenchmark {
         self.images = images
     }
 
+    /// Each layer's median forward and backward time per image on one thread, over `runs` passes
+    /// of one shard (`batch` / 2 images, as a step of `moodwire train` gives each replica).
+    public func profileLayers(batch: Int, runs: Int = 10) throws -> [(name: String, forwardMs: Double, backwardMs: Double)] {
+        let graph = try TrainingGraph(self.graph, seed: 1)
+        let shard = max(1, batch / 2), pixels = images.side * images.side
+        let table = Architecture.normalization.table
+        let input = (0..<(shard * pixels)).map { table[Int(images.pixels[$0 % images.pixels.count])] }
+        let gradient = [Float](repeating: 1e-3, count: shard * graph.outputShape.count)
+        var forward: [[Double]] = Array(repeating: [], count: graph.steps.count), backward = forward
+        var names: [String] = []
+        for _ in 0..<(runs + 1) {
+            let layers = graph.profile(input, batch: shard, outputGradient: gradient)
+            names = layers.map(\.name)
+            for (index, layer) in layers.enumerated() {
+                forward[index].append(layer.forward)
+                backward[index].append(layer.backward)
+            }
+        }
+        func median(_ values: ArraySlice<Double>) -> Double { values.sorted()[values.count / 2] }
+        // The first pass warms the caches and the allocator up and is left out.
+        return names.indices.map {
+            (names[$0], median(forward[$0].dropFirst()) * 1000 / Double(shard), median(backward[$0].dropFirst()) * 1000 / Double(shard))
+        }
+    }
+
     /// Times training steps on `threads` threads (the batch in two shards, as `moodwire train`
     /// runs it) for about `seconds` after two warm-up steps, at least five timed steps.
     public func measure(threads: Int, batch: Int, seconds: Double) throws -> Measurement {

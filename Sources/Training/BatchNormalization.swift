@@ -51,46 +51,88 @@ public final class BatchNormalization: TrainableLayer {
         trainedLast = training
         var mean = movingMean, variance = movingVariance
         if training {
-            // Two passes in Double: the mean, then the mean squared deviation.
+            // Two passes: the mean, then the mean squared deviation.
             let count = Double(x.count / channels)
-            var sums = [Double](repeating: 0, count: channels), squares = [Double](repeating: 0, count: channels)
-            for (i, value) in x.enumerated() { sums[i % channels] += Double(value) }
-            let batchMean = sums.map { $0 / count }
-            for (i, value) in x.enumerated() {
-                let d = Double(value) - batchMean[i % channels]
-                squares[i % channels] += d * d
-            }
-            mean = batchMean.map(Float.init)
-            variance = squares.map { Float($0 / count) }
+            mean = Self.channelSums(x.count, channels) { i, _ in x[i] }.map { Float($0 / count) }
+            variance = Self.channelSums(x.count, channels) { i, c in
+                let d = x[i] - mean[c]
+                return d * d
+            }.map { Float($0 / count) }
             for c in 0..<channels {
                 movingMean[c] = movingMean[c] * momentum + mean[c] * (1 - momentum)
                 movingVariance[c] = movingVariance[c] * momentum + variance[c] * (1 - momentum)
             }
         }
         inverseDeviation = variance.map { 1 / ($0 + epsilon).squareRoot() }
-        normalized = x.indices.map { i in (x[i] - mean[i % channels]) * inverseDeviation[i % channels] }
-        return normalized.indices.map { i in
-            let c = i % channels
-            return normalized[i] * (gamma?.value[c] ?? 1) + (beta?.value[c] ?? 0)
+        let scale = (0..<channels).map { (gamma?.value[$0] ?? 1) }, shift = (0..<channels).map { (beta?.value[$0] ?? 0) }
+        var normalized = [Float](repeating: 0, count: x.count), output = [Float](repeating: 0, count: x.count)
+        x.withUnsafeBufferPointer { x in
+            normalized.withUnsafeMutableBufferPointer { n in
+                output.withUnsafeMutableBufferPointer { y in
+                    // Pixel after pixel, channels innermost: the channel loop runs on contiguous values.
+                    var row = 0
+                    while row < x.count {
+                        for c in 0..<channels {
+                            let value = (x[row + c] - mean[c]) * inverseDeviation[c]
+                            n[row + c] = value
+                            y[row + c] = value * scale[c] + shift[c]
+                        }
+                        row += channels
+                    }
+                }
+            }
         }
+        self.normalized = normalized
+        return output
+    }
+
+    /// Per-channel sums of `value(i, channel)` over `count` NHWC values, in Double: a channel of a training
+    /// batch holds hundreds of thousands of values. Each block of 64 pixels is summed in Float
+    /// (channels innermost, so the loop runs on contiguous values) and added in Double.
+    @inline(__always)
+    private static func channelSums(_ count: Int, _ channels: Int, _ value: (Int, Int) -> Float) -> [Double] {
+        var sums = [Double](repeating: 0, count: channels), partial = [Float](repeating: 0, count: channels)
+        let rowsPerBlock = 64
+        var row = 0
+        while row < count {
+            let end = min(row + rowsPerBlock * channels, count)
+            for c in 0..<channels { partial[c] = 0 }
+            var index = row
+            while index < end {
+                for c in 0..<channels { partial[c] += value(index + c, c) }
+                index += channels
+            }
+            for c in 0..<channels { sums[c] += Double(partial[c]) }
+            row = end
+        }
+        return sums
     }
 
     public func backward(outputGradient dy: [Float]) -> [[Float]] {
         precondition(dy.count == normalized.count, "\(name): output gradient size")
         let channels = inputShape.channels, count = Double(dy.count / channels)
-        // Per-channel sums in Double: a channel of a training batch holds hundreds of thousands of values.
-        var sumGradient = [Double](repeating: 0, count: channels), sumProduct = [Double](repeating: 0, count: channels)
-        for i in dy.indices {
-            sumGradient[i % channels] += Double(dy[i])
-            sumProduct[i % channels] += Double(dy[i]) * Double(normalized[i])
-        }
+        let normalized = self.normalized
+        let sumGradient = Self.channelSums(dy.count, channels) { i, _ in dy[i] }
+        let sumProduct = Self.channelSums(dy.count, channels) { i, _ in dy[i] * normalized[i] }
         if let gamma { for c in 0..<channels { gamma.gradient[c] += Float(sumProduct[c]) } }
         if let beta { for c in 0..<channels { beta.gradient[c] += Float(sumGradient[c]) } }
         let factor = (0..<channels).map { c in (gamma?.value[c] ?? 1) * inverseDeviation[c] }
-        let meanGradient = sumGradient.map { Float($0 / count) }, meanProduct = sumProduct.map { Float($0 / count) }
-        let inputGradient = dy.indices.map { i in
-            let c = i % channels
-            return trainedLast ? factor[c] * (dy[i] - meanGradient[c] - normalized[i] * meanProduct[c]) : factor[c] * dy[i]
+        // In inference mode the statistics are constants: dx = factor * dy.
+        let meanGradient = trainedLast ? sumGradient.map { Float($0 / count) } : [Float](repeating: 0, count: channels)
+        let meanProduct = trainedLast ? sumProduct.map { Float($0 / count) } : [Float](repeating: 0, count: channels)
+        var inputGradient = [Float](repeating: 0, count: dy.count)
+        dy.withUnsafeBufferPointer { dy in
+            normalized.withUnsafeBufferPointer { n in
+                inputGradient.withUnsafeMutableBufferPointer { dx in
+                    var row = 0
+                    while row < dy.count {
+                        for c in 0..<channels {
+                            dx[row + c] = factor[c] * (dy[row + c] - meanGradient[c] - n[row + c] * meanProduct[c])
+                        }
+                        row += channels
+                    }
+                }
+            }
         }
         return [inputGradient]
     }

@@ -18,12 +18,26 @@ public final class ReLU: TrainableLayer {
 
     public func forward(inputs: [[Float]], batch: Int, training: Bool) -> [Float] {
         input = inputs[0]
-        return input.map { max($0, 0) }
+        var output = [Float](repeating: 0, count: input.count)
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { y in
+                for i in 0..<x.count { y[i] = max(x[i], 0) }
+            }
+        }
+        return output
     }
 
     public func backward(outputGradient: [Float]) -> [[Float]] {
         precondition(outputGradient.count == input.count, "\(name): output gradient size")
-        return [zip(input, outputGradient).map { $0 > 0 ? $1 : 0 }]
+        var inputGradient = [Float](repeating: 0, count: input.count)
+        input.withUnsafeBufferPointer { x in
+            outputGradient.withUnsafeBufferPointer { dy in
+                inputGradient.withUnsafeMutableBufferPointer { dx in
+                    for i in 0..<x.count { dx[i] = x[i] > 0 ? dy[i] : 0 }
+                }
+            }
+        }
+        return [inputGradient]
     }
 
     /// Reference kernel (test oracle).

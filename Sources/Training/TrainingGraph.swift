@@ -104,25 +104,50 @@ public final class TrainingGraph {
 
     /// The output (logits) for `batch` images.
     public func forward(_ input: [Float], batch: Int, training: Bool) -> [Float] {
-        precondition(input.count == batch * inputShape.count, "input size: \(input.count) for \(batch) x \(inputShape)")
-        self.batch = batch
-        var values = [[Float]](repeating: [], count: valueCount)
-        values[0] = input
-        for step in steps {
-            values[step.output] = step.layer.forward(inputs: step.inputs.map { values[$0] }, batch: batch, training: training)
-        }
-        return values[outputValue]
+        runForward(input, batch: batch, training: training, timed: nil)
     }
 
     /// dL/d(input) given dL/d(output) of the last `forward`; accumulates every parameter's gradient.
     @discardableResult
     public func backward(_ outputGradient: [Float]) -> [Float] {
+        runBackward(outputGradient, timed: nil)
+    }
+
+    /// One training-mode forward and backward pass (`outputGradient` as dL/d(output)) that times
+    /// every layer: each step's name with its forward and backward seconds, in graph order.
+    public func profile(_ input: [Float], batch: Int, outputGradient: [Float]) -> [(name: String, forward: Double, backward: Double)] {
+        var forward = [Double](repeating: 0, count: steps.count), backward = forward
+        _ = runForward(input, batch: batch, training: true) { forward[$0] = $1 }
+        runBackward(outputGradient) { backward[$0] = $1 }
+        return steps.indices.map { (steps[$0].layer.name, forward[$0], backward[$0]) }
+    }
+
+    /// The forward pass; `timed(step, seconds)` after each step when given.
+    private func runForward(_ input: [Float], batch: Int, training: Bool, timed: ((Int, Double) -> Void)?) -> [Float] {
+        precondition(input.count == batch * inputShape.count, "input size: \(input.count) for \(batch) x \(inputShape)")
+        self.batch = batch
+        var values = [[Float]](repeating: [], count: valueCount)
+        values[0] = input
+        for (index, step) in steps.enumerated() {
+            let start = timed == nil ? nil : ContinuousClock.now
+            values[step.output] = step.layer.forward(inputs: step.inputs.map { values[$0] }, batch: batch, training: training)
+            if let start { timed?(index, (ContinuousClock.now - start).seconds) }
+        }
+        return values[outputValue]
+    }
+
+    /// The backward pass; `timed(step, seconds)` after each step when given.
+    @discardableResult
+    private func runBackward(_ outputGradient: [Float], timed: ((Int, Double) -> Void)?) -> [Float] {
         var gradients = [[Float]?](repeating: nil, count: valueCount)
         gradients[outputValue] = outputGradient
-        for step in steps.reversed() {
+        for (index, step) in steps.enumerated().reversed() {
             guard let gradient = gradients[step.output] else { continue }
             gradients[step.output] = nil
-            for (value, inputGradient) in zip(step.inputs, step.layer.backward(outputGradient: gradient)) {
+            let start = timed == nil ? nil : ContinuousClock.now
+            let inputGradients = step.layer.backward(outputGradient: gradient)
+            if let start { timed?(index, (ContinuousClock.now - start).seconds) }
+            for (value, inputGradient) in zip(step.inputs, inputGradients) {
                 if var sum = gradients[value] {
                     for i in sum.indices { sum[i] += inputGradient[i] }
                     gradients[value] = sum
@@ -149,6 +174,10 @@ public final class TrainingGraph {
         }
         return computed[outputValue]
     }
+}
+
+extension Duration {
+    fileprivate var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }
 
 public enum TrainingGraphError: Error, Equatable, CustomStringConvertible {

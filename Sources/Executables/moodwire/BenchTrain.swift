@@ -49,6 +49,9 @@ struct BenchTrain: AsyncParsableCommand {
     @Flag(help: "Print the measurements as JSON.")
     var json = false
 
+    @Flag(help: "Also print each layer's median forward and backward time per image (one thread).")
+    var layers = false
+
     func run() async throws {
         let threadCounts = try BenchClassifier.integers(threads, name: "--threads")
         let widthList = try widths.map { try BenchClassifier.integers($0, name: "--widths") }
@@ -70,6 +73,18 @@ struct BenchTrain: AsyncParsableCommand {
             let measurement = try benchmark.measure(threads: count, batch: batch, seconds: seconds)
             ours.append(measurement)
             if !json { print(measurement.line) }
+        }
+        if layers && !json {
+            let profile = try benchmark.profileLayers(batch: batch)
+            let total = profile.reduce(0) { $0 + $1.forwardMs + $1.backwardMs }
+            print("per layer, \(batch / 2) images (one shard), 1 thread (median ms per image: forward, backward, share of the step):")
+            for layer in profile {
+                let name = layer.name.padding(toLength: max(24, layer.name.count), withPad: " ", startingAt: 0)
+                print(
+                    "  " + name
+                        + String(
+                            format: " %7.4f %7.4f %5.1f%%", layer.forwardMs, layer.backwardMs, (layer.forwardMs + layer.backwardMs) / total * 100))
+            }
         }
         guard reference else {
             if json { try printJSON(ours) }
