@@ -45,19 +45,25 @@ public final class Pooling2D: TrainableLayer {
         counts = [Int](repeating: 0, count: batch * outputShape.height * outputShape.width)
         var output = [Float](repeating: kind == .max ? -.infinity : 0, count: batch * outputShape.count)
         winners = [Int](repeating: 0, count: kind == .max ? output.count : 0)
-        window.forEachInsideTap(batch: batch, input: inputShape) { outputPixel, _, inputPixel in
-            counts[outputPixel] += 1
-            for c in 0..<channels {
-                let out = outputPixel * channels + c, tap = inputPixel * channels + c
-                switch kind {
-                case .max:
-                    // Strictly greater: the first of equal values wins.
-                    if x[tap] > output[out] {
-                        output[out] = x[tap]
-                        winners[out] = tap
+        let isMax = kind == .max
+        x.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { output in
+                winners.withUnsafeMutableBufferPointer { winners in
+                    counts.withUnsafeMutableBufferPointer { counts in
+                        window.forEachInsideTap(batch: batch, input: inputShape) { outputPixel, _, inputPixel in
+                            counts[outputPixel] += 1
+                            let out = outputPixel * channels, tap = inputPixel * channels
+                            if isMax {
+                                // Strictly greater: the first of equal values wins.
+                                for c in 0..<channels where x[tap + c] > output[out + c] {
+                                    output[out + c] = x[tap + c]
+                                    winners[out + c] = tap + c
+                                }
+                            } else {
+                                for c in 0..<channels { output[out + c] += x[tap + c] }
+                            }
+                        }
                     }
-                case .average:
-                    output[out] += x[tap]
                 }
             }
         }
