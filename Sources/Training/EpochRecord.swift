@@ -61,7 +61,8 @@ public enum TrainingCurves {
         let width = 720.0, height = 400.0, left = 60.0, right = 60.0, top = 40.0, bottom = 50.0
         let plotWidth = width - left - right, plotHeight = height - top - bottom
         let lastEpoch = Double(max(records.last?.epoch ?? 1, 2))
-        let maxLoss = max(records.map(\.loss).max() ?? 1, 0.1)
+        // The loss axis ends at the next half unit above the largest loss, so its ticks are round.
+        let maxLoss = max(((records.map(\.loss).max() ?? 1) * 2).rounded(.up) / 2, 0.5)
         func x(_ epoch: Int) -> Double { left + (Double(epoch) - 1) / (lastEpoch - 1) * plotWidth }
         func yLoss(_ loss: Double) -> Double { top + plotHeight * (1 - loss / maxLoss) }
         func yAccuracy(_ accuracy: Double) -> Double { top + plotHeight * (1 - accuracy) }
@@ -102,12 +103,14 @@ public enum TrainingCurves {
             ("#d62728", "training loss"), ("#7f7f7f", "training accuracy (augmented)"), ("#1f77b4", "validation accuracy"),
             ("#2ca02c", "validation, flip-averaged")
         ]
+        // The legend sits low on the right, below where the curves of a run that learns go.
         for (index, item) in legend.enumerated() {
-            let y = top + 14 + Double(index) * 16
+            let y = top + plotHeight - 28 - Double(legend.count - index) * 16
+            let x = left + plotWidth - 230
             svg += String(
-                format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%@\" stroke-width=\"2\"/>\n", left + 10, y - 4, left + 30,
-                y - 4, item.0)
-            svg += String(format: "<text x=\"%.1f\" y=\"%.1f\">%@</text>\n", left + 36, y, item.1)
+                format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%@\" stroke-width=\"2\"%@/>\n", x, y - 4, x + 20, y - 4,
+                item.0, index == 1 ? " stroke-dasharray=\"5,4\"" : "")
+            svg += String(format: "<text x=\"%.1f\" y=\"%.1f\">%@</text>\n", x + 26, y, item.1)
         }
         if let last = records.last {
             svg += String(

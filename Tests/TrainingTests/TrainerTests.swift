@@ -284,3 +284,33 @@ struct OptimizerTests {
         }
     }
 }
+
+@Suite("Epoch log and learning curves")
+struct EpochLogTests {
+    static let records = (1...20).map { epoch in
+        let progress = Double(epoch) / 20
+        return EpochRecord(
+            epoch: epoch, loss: 1.9 - 0.7 * progress, trainAccuracy: 0.25 + 0.4 * progress, validationAccuracy: 0.3 + 0.32 * progress,
+            flipAveragedAccuracy: 0.31 + 0.33 * progress, learningRate: 0.05 * (1 - progress), seconds: 90)
+    }
+
+    @Test("The CSV log has a header and a row per epoch; the records survive the checkpoint's JSON")
+    func csvAndJSON() {
+        let csv = EpochRecord.csv(Self.records).split(separator: "\n")
+        #expect(csv.count == 21 && csv[0].hasPrefix("epoch,loss,train_accuracy,validation_accuracy"))
+        #expect(csv[20].hasPrefix("20,1.200000,0.650000,0.620000,0.640000,"))
+        #expect(EpochRecord.decode(EpochRecord.encode(Self.records)) == Self.records)
+        #expect(EpochRecord.decode("not json").isEmpty && EpochRecord.decode(nil).isEmpty)
+    }
+
+    @Test("The curves: four series of one point per epoch, round loss ticks, the last figures written out")
+    func curves() {
+        let svg = TrainingCurves.svg(Self.records, title: "run <1>")
+        #expect(svg.hasPrefix("<svg") && svg.contains("run &lt;1&gt;"))
+        let paths = svg.components(separatedBy: "<path d=\"").dropFirst()
+        #expect(paths.count == 4)
+        #expect(paths.allSatisfy { $0.components(separatedBy: "L").count == 20 })
+        #expect(svg.contains(">2.00<") && svg.contains(">1.00<"))
+        #expect(svg.contains("last: validation 62.00%, flip-averaged 64.00%"))
+    }
+}
