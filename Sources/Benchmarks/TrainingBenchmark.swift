@@ -46,6 +46,7 @@ public struct TrainingBenchmark {
     /// of one shard (`batch` / 2 images, as a step of `moodwire train` gives each replica).
     public func profileLayers(batch: Int, runs: Int = 10) throws -> [(name: String, forwardMs: Double, backwardMs: Double)] {
         let graph = try TrainingGraph(self.graph, seed: 1)
+        graph.skipInputGradient()
         let shard = max(1, batch / 2), pixels = images.side * images.side
         let table = Architecture.normalization.table
         let input = (0..<(shard * pixels)).map { table[Int(images.pixels[$0 % images.pixels.count])] }

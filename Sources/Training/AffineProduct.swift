@@ -17,18 +17,20 @@ enum AffineProduct {
     }
 
     /// Adds Xᵀ dY to `weightGradient` and the column sums of dY to `biasGradient`, and writes
-    /// dY Wᵀ to `inputGradient`.
+    /// dY Wᵀ to `inputGradient` unless it is nil (the network input needs no gradient).
     static func backward(
         x: UnsafePointer<Float>, rows m: Int, depth k: Int, weights: UnsafePointer<Float>, columns n: Int,
         outputGradient dy: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
-        biasGradient: UnsafeMutablePointer<Float>?, inputGradient: UnsafeMutablePointer<Float>
+        biasGradient: UnsafeMutablePointer<Float>?, inputGradient: UnsafeMutablePointer<Float>?
     ) {
         Gemm.multiply(
             m: k, n: n, k: m, a: x, lda: k, transposeA: true, b: dy, ldb: n, transposeB: false,
             c: weightGradient, ldc: n, accumulate: true)
-        Gemm.multiply(
-            m: m, n: k, k: n, a: dy, lda: n, transposeA: false, b: weights, ldb: n, transposeB: true,
-            c: inputGradient, ldc: k, accumulate: false)
+        if let inputGradient {
+            Gemm.multiply(
+                m: m, n: k, k: n, a: dy, lda: n, transposeA: false, b: weights, ldb: n, transposeB: true,
+                c: inputGradient, ldc: k, accumulate: false)
+        }
         if let biasGradient {
             for row in 0..<m {
                 let g = dy + row * n

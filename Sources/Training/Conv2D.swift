@@ -42,6 +42,10 @@ public final class Conv2D: TrainableLayer {
 
     public var parameters: [Parameter] { [kernel] + (bias.map { [$0] } ?? []) }
 
+    /// False for a convolution that reads the network input, whose gradient nobody uses:
+    /// `backward` then skips dY Wᵀ and col2im (a third of its work) and returns zeros.
+    public var computesInputGradient = true
+
     /// K of the GEMM: floats in one receptive field.
     var patchSize: Int { window.height * window.width * inputShape.channels }
 
@@ -99,8 +103,8 @@ public final class Conv2D: TrainableLayer {
                                                 x: a, rows: pixels, depth: patchSize, weights: w.baseAddress!, columns: cout,
                                                 outputGradient: dy.baseAddress! + n * outputShape.count,
                                                 weightGradient: dw.baseAddress!, biasGradient: bias == nil ? nil : db.baseAddress!,
-                                                inputGradient: isPointwise ? imageGradient : dp.baseAddress!)
-                                            if !isPointwise { scatterAdd(dp.baseAddress!, into: imageGradient) }
+                                                inputGradient: computesInputGradient ? (isPointwise ? imageGradient : dp.baseAddress!) : nil)
+                                            if computesInputGradient && !isPointwise { scatterAdd(dp.baseAddress!, into: imageGradient) }
                                         }
                                     }
                                 }

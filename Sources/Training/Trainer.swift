@@ -101,6 +101,7 @@ public final class Trainer {
         } catch {
             throw .graph(error)
         }
+        for replica in replicas { replica.skipInputGradient() }
         let network = replicas[0]
         guard network.inputShape == FeatureShape(height: images.side, width: images.side, channels: 1) else {
             throw .settings("the network takes \(network.inputShape) inputs; the images are \(images.side)x\(images.side) grayscale")

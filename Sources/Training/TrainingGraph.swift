@@ -79,6 +79,12 @@ public final class TrainingGraph {
         steps.compactMap { $0.layer as? BatchNormalization }
     }
 
+    /// Stops the convolutions that read the network input from computing its gradient, which
+    /// training never uses (`backward` then returns zeros for the input).
+    public func skipInputGradient() {
+        for step in steps where step.inputs == [0] { (step.layer as? Conv2D)?.computesInputGradient = false }
+    }
+
     /// Gives every Dropout layer its own generator drawn from `random`, in graph order.
     public func reseedDropout(_ random: SeededRandom) {
         var random = random

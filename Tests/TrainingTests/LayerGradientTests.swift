@@ -183,3 +183,26 @@ struct LayerGradientTests {
         #expect(errors["forward"]! < 1e-5)
     }
 }
+
+@Suite("The network input's gradient")
+struct InputGradientTests {
+    @Test("A convolution told not to compute its input's gradient gives the same weight gradients and zeros for the input")
+    func skipped() {
+        var random = SeededRandom(seed: 12)
+        let shape = FeatureShape(height: 6, width: 5, channels: 2)
+        let input = GradientCheck.randomFloats(3 * shape.count, random: &random)
+        var results: [([Float], [Float], [Float])] = []
+        for computes in [true, false] {
+            var weights = SeededRandom(seed: 13)
+            let conv = Conv2D(name: "c", input: shape, filters: 4, kernel: (3, 3), padding: .same, random: &weights)
+            conv.computesInputGradient = computes
+            let output = conv.forward(input, batch: 3, training: true)
+            var upstream = SeededRandom(seed: 14)
+            let inputGradient = conv.backward(GradientCheck.randomFloats(output.count, random: &upstream))
+            results.append((conv.kernel.gradient, conv.bias!.gradient, inputGradient))
+        }
+        #expect(results[0].0 == results[1].0 && results[0].1 == results[1].1)
+        #expect(results[1].2.allSatisfy { $0 == 0 } && results[1].2.count == results[0].2.count)
+        #expect(results[0].2.contains { $0 != 0 })
+    }
+}
