@@ -86,7 +86,7 @@ let package = Package(
         .target(
             name: "NeuralNetwork", dependencies: ["COpenBLAS", "ModelFormat", "Parallelism", "Timing", log], swiftSettings: numericSettings),
         // The training engine: layers with training-mode forward and backward passes, the loss, the graph.
-        .target(name: "Training", dependencies: ["Imaging", "ModelFormat", "NeuralNetwork", "Parallelism"], swiftSettings: numericSettings),
+        .target(name: "Training", dependencies: ["Imaging", "ModelFormat", "NeuralNetwork", "Parallelism", "Timing"], swiftSettings: numericSettings),
         // Viola-Jones face detection with OpenCV's semantics, and fer's face crop.
         .target(name: "FaceDetection", dependencies: ["Imaging", "Parallelism"], swiftSettings: numericSettings),
         // Emotions, scores and face results with their printed forms: what every consumer of results shares.

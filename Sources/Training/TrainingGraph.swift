@@ -1,5 +1,6 @@
 import ModelFormat
 import NeuralNetwork
+import Timing
 
 /// A network for training built from the architecture as data: the `LayerSpec` nodes a model
 /// file carries (in topological order), with freshly initialised weights from one seed. Runs
@@ -137,7 +138,7 @@ public final class TrainingGraph {
         for (index, step) in steps.enumerated() {
             let start = timed == nil ? nil : ContinuousClock.now
             values[step.output] = step.layer.forward(inputs: step.inputs.map { values[$0] }, batch: batch, training: training)
-            if let start { timed?(index, (ContinuousClock.now - start).seconds) }
+            if let start { timed?(index, (ContinuousClock.now - start).inSeconds) }
         }
         return values[outputValue]
     }
@@ -152,7 +153,7 @@ public final class TrainingGraph {
             gradients[step.output] = nil
             let start = timed == nil ? nil : ContinuousClock.now
             let inputGradients = step.layer.backward(outputGradient: gradient)
-            if let start { timed?(index, (ContinuousClock.now - start).seconds) }
+            if let start { timed?(index, (ContinuousClock.now - start).inSeconds) }
             for (value, inputGradient) in zip(step.inputs, inputGradients) {
                 if var sum = gradients[value] {
                     for i in sum.indices { sum[i] += inputGradient[i] }
@@ -180,10 +181,6 @@ public final class TrainingGraph {
         }
         return computed[outputValue]
     }
-}
-
-extension Duration {
-    fileprivate var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }
 
 public enum TrainingGraphError: Error, Equatable, CustomStringConvertible {
