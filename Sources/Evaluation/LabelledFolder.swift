@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Results
 
@@ -12,6 +13,13 @@ public struct LabelledFolder: Sendable {
     public let root: String
     /// Every file, folders in `Emotion` order and files sorted by name within each.
     public let items: [Item]
+
+    /// SHA-256 (hex) of the items' paths below `root`, sorted and one per line: which images a
+    /// model was trained on, recorded in the model file by `moodwire train`.
+    public var fingerprint: String {
+        let list = items.map { String($0.path.dropFirst(root.count)) }.sorted().joined(separator: "\n")
+        return SHA256.hash(data: Data(list.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
 
     /// Lists the folder. Subfolders that are not FER2013 label names are an error naming them;
     /// hidden files are skipped; a label with no subfolder simply has no items.

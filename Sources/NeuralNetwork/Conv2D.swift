@@ -8,10 +8,12 @@ import ModelFormat
 ///   output [N, Ho, Wo, Cout]
 ///
 /// Receptive fields up to `PackedGemm.maxDepth` floats run on the register-blocked `PackedGemm`
-/// as an implicit GEMM: each kernel tap is a slice of K read straight from the input (no copy),
-/// bias and activation fused into the store. Deeper ones gather each output pixel's receptive
-/// field into a scratch matrix (im2col), a tile of rows at a time so it stays in cache, and
-/// multiply it with OpenBLAS.
+/// as an implicit GEMM: each kernel tap is a slice of K read straight from the input, bias and
+/// activation fused into the store. A stride-1 convolution first copies the input rows it reads
+/// into a zero-bordered tile, so that every pixel, border included, takes the 8-row blocks (see
+/// `borderedRows`); other strides read the input in place. Deeper receptive fields gather each
+/// output pixel's receptive field into a scratch matrix (im2col), a tile of rows at a time so it
+/// stays in cache, and multiply it with OpenBLAS.
 struct Conv2D: Layer {
     let name: String
     let inputShape: FeatureShape
@@ -24,13 +26,18 @@ struct Conv2D: Layer {
     var activation: FusedActivation
     /// `weights` and `bias` repacked for `PackedGemm` (nil when OpenBLAS runs the product).
     private(set) var packed: PackedWeights?
-    /// Per kernel row ky: its offset in floats from the window's top-left input value. In NHWC
-    /// a kernel row's kw * Cin inputs are contiguous, so each kernel row is one tap of K.
+    /// Per kernel row ky: its offset in floats from the window's top-left input value, in the
+    /// input or, when `bordered`, in the bordered tile. In NHWC a kernel row's kw * Cin inputs are
+    /// contiguous, so each kernel row is one tap of K.
     let tapOffsets: [Int]
     /// Per kernel row: its first row in the [kh * kw * Cin, Cout] weight matrix.
     let tapRows: [Int]
-    /// Output rows per im2col tile.
+    /// Output rows per im2col tile, or per bordered tile.
     let tileRows: Int
+    /// Stride 1 on `PackedGemm`: the run goes through `borderedRows`.
+    let bordered: Bool
+    /// The bordered tile's width in pixels: the output width plus the kernel width less one.
+    let borderedWidth: Int
 
     /// Floats of im2col scratch one thread aims to stay within (fits in L2 with the weights).
     static let scratchBudget = 48 * 1024
@@ -51,9 +58,15 @@ struct Conv2D: Layer {
         self.weights = weights
         self.bias = bias ?? [Float](repeating: 0, count: outputChannels)
         self.activation = activation
-        let rowFloats = window.outputWidth * kernel.height * kernel.width * input.channels
+        let patchSize = kernel.height * kernel.width * input.channels
+        let bordered = stride == (1, 1) && patchSize <= PackedGemm.maxDepth
+        let borderedWidth = window.outputWidth + kernel.width - 1
+        self.bordered = bordered
+        self.borderedWidth = borderedWidth
+        // A bordered tile of r output rows holds r + kh - 1 input rows and r rows of output grid.
+        let rowFloats = bordered ? borderedWidth * (input.channels + outputChannels) : window.outputWidth * patchSize
         self.tileRows = max(1, min(window.outputHeight, Self.scratchBudget / max(rowFloats, 1)))
-        self.tapOffsets = (0..<kernel.height).map { $0 * input.width * input.channels }
+        self.tapOffsets = (0..<kernel.height).map { $0 * (bordered ? borderedWidth : input.width) * input.channels }
         self.tapRows = (0..<kernel.height).map { $0 * kernel.width * input.channels }
         repack()
     }
@@ -70,7 +83,10 @@ struct Conv2D: Layer {
     /// K of the GEMM: floats in one receptive field.
     var patchSize: Int { window.height * window.width * inputShape.channels }
 
-    var scratchCount: Int { packed == nil ? tileRows * outputShape.width * patchSize : 0 }
+    var scratchCount: Int {
+        if bordered { return (borderedTilePixels + 8) * inputShape.channels + (tileRows * borderedWidth + 8) * outputShape.channels }
+        return packed == nil ? tileRows * outputShape.width * patchSize : 0
+    }
 
     var multiplyAccumulates: Int { outputShape.height * outputShape.width * outputShape.channels * patchSize }
 
@@ -91,6 +107,10 @@ struct Conv2D: Layer {
         _ inputs: UnsafeBufferPointer<UnsafePointer<Float>>, output: UnsafeMutablePointer<Float>,
         items: Range<Int>, scratch: UnsafeMutablePointer<Float>
     ) {
+        if let packed, bordered {
+            borderedRows(items, input: inputs[0], output: output, packed: packed, scratch: scratch)
+            return
+        }
         if let packed {
             tapOffsets.withUnsafeBufferPointer { offsets in
                 tapRows.withUnsafeBufferPointer { rows in
@@ -121,6 +141,63 @@ struct Conv2D: Layer {
                 }
             }
             row += count
+        }
+    }
+
+    /// Pixels of a full bordered tile: the input rows of `tileRows` output rows.
+    private var borderedTilePixels: Int { (tileRows + window.height - 1) * borderedWidth }
+
+    /// Stride 1: a tile of output rows at a time, their input rows are copied into a tile
+    /// `borderedWidth` pixels wide with the padding written as zeros. In it, output pixel (y, x)
+    /// reads its window from pixel y * borderedWidth + x on, Cin floats per pixel step, so the
+    /// whole tile is one implicit GEMM over consecutive grid positions: rows of every length take
+    /// the 8-row blocks, where reading in place left the border pixels (most of a 6x6 map) to the
+    /// one-row kernel. The grid's kw - 1 extra positions per row are computed and dropped, and so
+    /// are up to 7 positions past the last, which round the run up to whole 8-row blocks: they
+    /// read the zeroed 8 pixels past the tile and write the 8 spare grid pixels.
+    private func borderedRows(
+        _ items: Range<Int>, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, packed: PackedWeights,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
+        let cin = inputShape.channels, cout = outputShape.channels, width = borderedWidth
+        let tile = scratch, grid = scratch + (borderedTilePixels + 8) * cin
+        var row = items.lowerBound
+        while row < items.upperBound {
+            let image = input + (row / outputShape.height) * inputShape.count
+            let firstY = row % outputShape.height
+            let count = min(tileRows, items.upperBound - row, outputShape.height - firstY)
+            fillBorderedTile(tile, image: image, firstRow: firstY, rows: count)
+            (tile + (count + window.height - 1) * width * cin).update(repeating: 0, count: 8 * cin)
+            let positions = ((count - 1) * width + outputShape.width + 7) / 8 * 8
+            tapOffsets.withUnsafeBufferPointer { offsets in
+                tapRows.withUnsafeBufferPointer { rows in
+                    let taps = TapList(aOffsets: offsets.baseAddress!, bRows: rows.baseAddress!, count: window.height, depth: window.width * cin)
+                    PackedGemm.multiply(m: positions, a: tile, lda: cin, taps: taps, b: packed, activation: activation, c: grid, ldc: cout)
+                }
+            }
+            for r in 0..<count {
+                (output + (row + r) * outputShape.rowCount).update(from: grid + r * width * cout, count: outputShape.width * cout)
+            }
+            row += count
+        }
+    }
+
+    /// Input rows `firstRow - padTop ..< firstRow + rows + kh - 1 - padTop` of one image, each
+    /// `borderedWidth` pixels wide: padLeft zero pixels, the image row, zeros to the end; rows
+    /// outside the image are all zeros.
+    private func fillBorderedTile(_ tile: UnsafeMutablePointer<Float>, image: UnsafePointer<Float>, firstRow: Int, rows: Int) {
+        let cin = inputShape.channels, rowFloats = borderedWidth * cin
+        let left = window.padLeft * cin, inside = inputShape.width * cin
+        for r in 0..<(rows + window.height - 1) {
+            let destination = tile + r * rowFloats
+            let y = firstRow + r - window.padTop
+            guard y >= 0 && y < inputShape.height else {
+                destination.update(repeating: 0, count: rowFloats)
+                continue
+            }
+            destination.update(repeating: 0, count: left)
+            (destination + left).update(from: image + y * inside, count: inside)
+            (destination + left + inside).update(repeating: 0, count: rowFloats - left - inside)
         }
     }
 

@@ -1,5 +1,3 @@
-import COpenBLAS
-
 /// Row-major single-precision matrix products: C[m, n] = A[m, k] * B[k, n], through OpenBLAS.
 public enum Gemm {
     /// Fast path: OpenBLAS `cblas_sgemm`. `lda`, `ldb`, `ldc` are row strides in floats.
@@ -24,8 +22,9 @@ public enum Gemm {
         b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
     ) {
-        cblas_sgemm(
-            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+        OpenBLAS.shared.sgemm(
+            OpenBLAS.rowMajor, transposeA ? OpenBLAS.transpose : OpenBLAS.noTranspose,
+            transposeB ? OpenBLAS.transpose : OpenBLAS.noTranspose,
             Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
     }
 
@@ -45,11 +44,13 @@ public enum Gemm {
     /// Makes OpenBLAS compute on the calling thread only: Moodwire splits work across its own
     /// threads, and OpenBLAS's thread hand-offs cost more than the small products here gain.
     public static func useCallingThreadOnly() {
-        openblas_set_num_threads(1)
+        OpenBLAS.shared.setThreadCount(1)
     }
 
-    /// The OpenBLAS kernel family in use (e.g. "Haswell"), for benchmark reports.
+    /// The OpenBLAS kernel family in use and why (e.g. "SkylakeX, chosen from the CPU's
+    /// features"), for benchmark reports.
     public static var kernelName: String {
-        String(cString: openblas_get_corename())
+        let blas = OpenBLAS.shared
+        return (blas.coreName().map { String(cString: $0) } ?? "unknown") + ", " + blas.coreTypeSource
     }
 }

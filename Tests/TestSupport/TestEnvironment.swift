@@ -22,6 +22,7 @@ public let runningInCI = ProcessInfo.processInfo.environment["CI"] != nil
 /// The installed model files, where every moodwire command finds them (nil when not installed).
 public enum InstalledModels {
     public static var emotionModel: String? { locate(ModelStore.emotionModel) }
+    public static var ferModel: String? { locate(ModelStore.ferModel) }
     public static var faceCascade: String? { locate(ModelStore.faceCascade) }
 
     private static func locate(_ file: String) -> String? {

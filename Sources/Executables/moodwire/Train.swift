@@ -1,6 +1,5 @@
 import ArgumentParser
 import CommandLineSupport
-import Crypto
 import EmotionClassification
 import Evaluation
 import Foundation
@@ -187,15 +186,22 @@ struct Train: AsyncParsableCommand {
             history.append(record)
             say(record.line(epochs: trainer.settings.epochs))
             try saveCheckpoint(trainer, to: checkpointPath, history: history, fingerprint: training.fingerprint)
-            try EpochRecord.csv(history).write(toFile: logPath, atomically: true, encoding: .utf8)
-            if let plot {
-                let title = "moodwire train: " + URL(fileURLWithPath: out).lastPathComponent
-                try TrainingCurves.svg(history, title: title).write(toFile: plot, atomically: true, encoding: .utf8)
-            }
+            try writeLog(history, to: logPath)
         }
+        // Again after the loop, so that resuming a finished run redraws the log and the plot.
+        try writeLog(history, to: logPath)
         try trainer.model(source: "moodwire train", extraMetadata: Self.metadata(history: history, fingerprint: training.fingerprint))
             .write(to: out)
         say("wrote \(out); epoch log \(logPath)")
+    }
+
+    /// The epoch log as CSV, and the `--plot` SVG.
+    private func writeLog(_ history: [EpochRecord], to logPath: String) throws {
+        try EpochRecord.csv(history).write(toFile: logPath, atomically: true, encoding: .utf8)
+        if let plot {
+            let title = "moodwire train: " + URL(fileURLWithPath: out).lastPathComponent
+            try TrainingCurves.svg(history, title: title).write(toFile: plot, atomically: true, encoding: .utf8)
+        }
     }
 
     /// What the checkpoint and the output carry beside the weights: the data fingerprint, the
@@ -277,9 +283,7 @@ struct Train: AsyncParsableCommand {
             if unreadable.count > 10 { warn("  … and \(unreadable.count - 10) more") }
         }
         guard images.count > 0 else { throw EvaluationError.noImages(root: folder) }
-        let list = labelled.items.map { String($0.path.dropFirst(folder.count)) }.sorted().joined(separator: "\n")
-        let digest = SHA256.hash(data: Data(list.utf8)).map { String(format: "%02x", $0) }.joined()
-        return (images, digest)
+        return (images, labelled.fingerprint)
     }
 
     /// Accuracy of the model, run by the inference runtime as the pipeline runs it, plain and
