@@ -12,6 +12,12 @@ import NeuralNetwork
 /// patches are gathered again (cheaper than keeping them for the whole batch), dW += Pᵀ dy,
 /// db += Σ dy, dP = dy Wᵀ, and col2im adds dP back onto dx. A 1x1 stride-1 convolution is a
 /// plain product over the pixels and skips im2col.
+///
+/// An odd kernel at stride 1 with "same" padding (every convolution of the VGG networks) runs its
+/// forward pass and its input gradient on the inference runtime's kernels instead
+/// (`ConvolutionKernel`: packed weights, implicit GEMM, no im2col): dx is the "same" convolution of
+/// dy with the kernel turned 180° and its channel axes swapped, so col2im goes too. Only dW still
+/// gathers patches.
 public final class Conv2D: TrainableLayer {
     public let name: String
     public let inputShapes: [FeatureShape]
@@ -21,6 +27,8 @@ public final class Conv2D: TrainableLayer {
     public let bias: Parameter?
     private var input: [Float] = []
     private var batch = 0
+    /// Scratch of the inference kernels (`ConvolutionKernel`).
+    private var scratch: [Float] = []
 
     public init(
         name: String, input: FeatureShape, filters: Int, kernel size: (height: Int, width: Int),
@@ -52,12 +60,33 @@ public final class Conv2D: TrainableLayer {
     /// A 1x1 stride-1 kernel reads each pixel as its own patch.
     var isPointwise: Bool { window.height == 1 && window.width == 1 && window.strideY == 1 && window.strideX == 1 }
 
+    /// Stride 1, an odd kernel larger than 1x1, "same" padding: runs on `ConvolutionKernel`.
+    var runsOnInferenceKernels: Bool {
+        window.strideY == 1 && window.strideX == 1 && window.height % 2 == 1 && window.width % 2 == 1 && !isPointwise
+            && window.padTop == window.height / 2 && window.padLeft == window.width / 2
+            && outputShape.height == inputShape.height && outputShape.width == inputShape.width
+    }
+
+    /// Runs `convolution` on `batch` images, in this layer's scratch.
+    private func run(_ convolution: ConvolutionKernel, _ x: UnsafePointer<Float>, batch: Int, into y: UnsafeMutablePointer<Float>) {
+        if scratch.count < convolution.scratchCount { scratch = [Float](repeating: 0, count: convolution.scratchCount) }
+        scratch.withUnsafeMutableBufferPointer { convolution.run(x, batch: batch, output: y, scratch: $0.baseAddress!) }
+    }
+
     public func forward(inputs: [[Float]], batch: Int, training: Bool) -> [Float] {
         precondition(inputs[0].count == batch * inputShape.count, "\(name): input size")
         input = inputs[0]
         self.batch = batch
         let pixels = outputShape.height * outputShape.width, cout = outputShape.channels
         var output = [Float](repeating: 0, count: batch * outputShape.count)
+        if runsOnInferenceKernels {
+            let convolution = ConvolutionKernel(
+                input: inputShape, weights: kernel.value, bias: bias?.value, outputChannels: cout, kernel: (window.height, window.width))
+            input.withUnsafeBufferPointer { x in
+                output.withUnsafeMutableBufferPointer { run(convolution, x.baseAddress!, batch: batch, into: $0.baseAddress!) }
+            }
+            return output
+        }
         var patches = [Float](repeating: 0, count: isPointwise ? 0 : pixels * patchSize)
         let b = bias?.value ?? []
         input.withUnsafeBufferPointer { x in
@@ -84,8 +113,24 @@ public final class Conv2D: TrainableLayer {
         precondition(outputGradient.count == batch * outputShape.count, "\(name): output gradient size")
         let pixels = outputShape.height * outputShape.width, cout = outputShape.channels
         var inputGradient = [Float](repeating: 0, count: batch * inputShape.count)
+        // On the inference kernels dx is one convolution of dy; the loop below computes dW only.
+        let onKernels = runsOnInferenceKernels
+        if onKernels && computesInputGradient {
+            let cin = inputShape.channels, size = (window.height, window.width)
+            let convolution = ConvolutionKernel(
+                input: outputShape,
+                weights: ConvolutionKernel.transposedFlip(kernel.value, kernel: size, inputChannels: cin, outputChannels: cout),
+                bias: nil, outputChannels: cin, kernel: size)
+            outputGradient.withUnsafeBufferPointer { dy in
+                inputGradient.withUnsafeMutableBufferPointer { run(convolution, dy.baseAddress!, batch: batch, into: $0.baseAddress!) }
+            }
+        }
+        if onKernels {
+            outputGradient.withUnsafeBufferPointer { accumulateKernelGradientOnTiles($0.baseAddress!) }
+            return [inputGradient]
+        }
         var patches = [Float](repeating: 0, count: isPointwise ? 0 : pixels * patchSize)
-        var patchGradient = [Float](repeating: 0, count: isPointwise ? 0 : pixels * patchSize)
+        var patchGradient = [Float](repeating: 0, count: isPointwise || !computesInputGradient ? 0 : pixels * patchSize)
         var biasGradient = bias?.gradient ?? []
         input.withUnsafeBufferPointer { x in
             outputGradient.withUnsafeBufferPointer { dy in
@@ -116,6 +161,54 @@ public final class Conv2D: TrainableLayer {
         }
         bias?.gradient = biasGradient
         return [inputGradient]
+    }
+
+    /// dW and db on the inference kernels' layout, without im2col. Per image, the input goes into
+    /// a zero-bordered tile as the forward kernel reads it (Wo + kw - 1 pixels wide) and dy onto a
+    /// grid of the same width, zeros in its extra columns; then tap (ky, kx)'s [Cin, Cout] block of
+    /// dW is one product tileᵀ dy over every grid position, the tile read from that tap's offset on
+    /// (a contiguous [positions, Cin] matrix: the patches without gathering them).
+    private func accumulateKernelGradientOnTiles(_ dy: UnsafePointer<Float>) {
+        let cin = inputShape.channels, cout = outputShape.channels
+        let width = outputShape.width + window.width - 1, positions = outputShape.height * width
+        // kw - 1 pixels past the last row: the last taps read that far into the zero border.
+        var tile = [Float](repeating: 0, count: ((outputShape.height + window.height - 1) * width + window.width) * cin)
+        var grid = [Float](repeating: 0, count: positions * cout)
+        var biasGradient = bias?.gradient ?? []
+        input.withUnsafeBufferPointer { x in
+            tile.withUnsafeMutableBufferPointer { tile in
+                grid.withUnsafeMutableBufferPointer { grid in
+                    kernel.gradient.withUnsafeMutableBufferPointer { dw in
+                        for n in 0..<batch {
+                            let image = x.baseAddress! + n * inputShape.count, gradient = dy + n * outputShape.count
+                            // Only the inside is written: the border stays zero from the start.
+                            for y in 0..<inputShape.height {
+                                (tile.baseAddress! + ((y + window.padTop) * width + window.padLeft) * cin)
+                                    .update(from: image + y * inputShape.width * cin, count: inputShape.width * cin)
+                            }
+                            for y in 0..<outputShape.height {
+                                (grid.baseAddress! + y * width * cout)
+                                    .update(from: gradient + y * outputShape.width * cout, count: outputShape.width * cout)
+                            }
+                            for ky in 0..<window.height {
+                                for kx in 0..<window.width {
+                                    Gemm.multiply(
+                                        m: cin, n: cout, k: positions, a: tile.baseAddress! + (ky * width + kx) * cin, lda: cin,
+                                        transposeA: true, b: grid.baseAddress!, ldb: cout, transposeB: false,
+                                        c: dw.baseAddress! + (ky * window.width + kx) * cin * cout, ldc: cout, accumulate: true)
+                                }
+                            }
+                            if bias != nil {
+                                for pixel in 0..<(outputShape.height * outputShape.width) {
+                                    for c in 0..<cout { biasGradient[c] += gradient[pixel * cout + c] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        bias?.gradient = biasGradient
     }
 
     /// im2col: one row of `patchSize` floats per output pixel of one image, ordered (ky, kx, cin)

@@ -7,11 +7,15 @@ import Training
 /// its fast forward against the same reference.
 @Suite("Training layers: backward passes match finite differences")
 struct LayerGradientTests {
-    /// Same and valid padding, strides 1 and 2, a rectangular kernel, no bias, and the 1x1 fast path.
+    /// Same and valid padding, strides 1 and 2, a rectangular kernel, no bias, the 1x1 fast path, and
+    /// the odd stride-1 "same" kernels that run on the inference kernels (with 16 channels, their
+    /// 16-wide panels).
     @Test(
         "Conv2D",
         arguments: [
             (FeatureShape(height: 6, width: 5, channels: 3), 4, [3, 3], [1, 1], Padding.same, true),
+            (FeatureShape(height: 5, width: 7, channels: 16), 16, [3, 3], [1, 1], Padding.same, false),
+            (FeatureShape(height: 6, width: 4, channels: 3), 5, [5, 3], [1, 1], Padding.same, true),
             (FeatureShape(height: 7, width: 6, channels: 2), 3, [3, 3], [2, 2], Padding.same, false),
             (FeatureShape(height: 7, width: 5, channels: 2), 3, [5, 3], [1, 2], Padding.valid, true),
             (FeatureShape(height: 4, width: 4, channels: 5), 6, [1, 1], [1, 1], Padding.valid, true),
