@@ -20,8 +20,8 @@ struct BenchClassifier: AsyncParsableCommand {
         commandName: "classifier",
         abstract: "Median inference time per face at each batch size and thread count, on real face crops.",
         discussion: """
-            With --reference, runs bench/reference/classifier_onnxruntime.py (ONNX Runtime on the same \
-            model and images) in the same run and prints both, with the ratio.
+            With --reference (and --model fer), runs bench/reference/classifier_onnxruntime.py (ONNX \
+            Runtime on fer's Keras model and the same images) in the same run and prints both, with the ratio.
             """
     )
 
@@ -58,6 +58,10 @@ struct BenchClassifier: AsyncParsableCommand {
         let threadCounts = try Self.integers(threads, name: "--threads")
         let batchSizes = try Self.integers(batches, name: "--batches")
         let modelPath = try model.path()
+        // The reference script builds its ONNX graph from fer's Keras file, found beside fer's converted model.
+        if reference && URL(fileURLWithPath: modelPath).lastPathComponent != ModelStore.ferModel {
+            throw ValidationError("--reference runs ONNX Runtime on fer's Keras model only; add --model fer")
+        }
         let network = try Network(contentsOf: modelPath)
         let benchmark = try ClassifierBenchmark(network: network, faceRoot: data, count: faces)
 
