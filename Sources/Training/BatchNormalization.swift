@@ -63,7 +63,9 @@ public final class BatchNormalization: TrainableLayer {
                 movingVariance[c] = movingVariance[c] * momentum + variance[c] * (1 - momentum)
             }
         }
-        inverseDeviation = variance.map { 1 / ($0 + epsilon).squareRoot() }
+        // A local copy: the loop below would otherwise check exclusive access to the property per value.
+        let inverseDeviation = variance.map { 1 / ($0 + epsilon).squareRoot() }
+        self.inverseDeviation = inverseDeviation
         let scale = (0..<channels).map { (gamma?.value[$0] ?? 1) }, shift = (0..<channels).map { (beta?.value[$0] ?? 0) }
         var normalized = [Float](repeating: 0, count: x.count), output = [Float](repeating: 0, count: x.count)
         x.withUnsafeBufferPointer { x in
@@ -91,19 +93,22 @@ public final class BatchNormalization: TrainableLayer {
     /// (channels innermost, so the loop runs on contiguous values) and added in Double.
     @inline(__always)
     private static func channelSums(_ count: Int, _ channels: Int, _ value: (Int, Int) -> Float) -> [Double] {
-        var sums = [Double](repeating: 0, count: channels), partial = [Float](repeating: 0, count: channels)
-        let rowsPerBlock = 64
-        var row = 0
-        while row < count {
-            let end = min(row + rowsPerBlock * channels, count)
-            for c in 0..<channels { partial[c] = 0 }
-            var index = row
-            while index < end {
-                for c in 0..<channels { partial[c] += value(index + c, c) }
-                index += channels
+        var sums = [Double](repeating: 0, count: channels)
+        // Through a raw buffer: `partial[c] +=` on an array checks its uniqueness on every value.
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: channels) { partial in
+            let rowsPerBlock = 64
+            var row = 0
+            while row < count {
+                let end = min(row + rowsPerBlock * channels, count)
+                for c in 0..<channels { partial[c] = 0 }
+                var index = row
+                while index < end {
+                    for c in 0..<channels { partial[c] += value(index + c, c) }
+                    index += channels
+                }
+                for c in 0..<channels { sums[c] += Double(partial[c]) }
+                row = end
             }
-            for c in 0..<channels { sums[c] += Double(partial[c]) }
-            row = end
         }
         return sums
     }
