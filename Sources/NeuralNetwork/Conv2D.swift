@@ -185,7 +185,7 @@ struct Conv2D: Layer {
     /// Input rows `firstRow - padTop ..< firstRow + rows + kh - 1 - padTop` of one image, each
     /// `borderedWidth` pixels wide: padLeft zero pixels, the image row, zeros to the end; rows
     /// outside the image are all zeros.
-    private func fillBorderedTile(_ tile: UnsafeMutablePointer<Float>, image: UnsafePointer<Float>, firstRow: Int, rows: Int) {
+    func fillBorderedTile(_ tile: UnsafeMutablePointer<Float>, image: UnsafePointer<Float>, firstRow: Int, rows: Int) {
         let cin = inputShape.channels, rowFloats = borderedWidth * cin
         let left = window.padLeft * cin, inside = inputShape.width * cin
         for r in 0..<(rows + window.height - 1) {

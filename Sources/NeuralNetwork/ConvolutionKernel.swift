@@ -15,6 +15,18 @@ public struct ConvolutionKernel {
             stride: (1, 1), padding: .same)
     }
 
+    /// Pixels per row of the zero-bordered input tile the kernel reads: the image's width plus kw - 1.
+    public var tileWidth: Int { layer.borderedWidth }
+
+    /// Floats of one whole image's tile.
+    public var tileCount: Int { (layer.outputShape.height + layer.window.height - 1) * layer.borderedWidth * layer.inputShape.channels }
+
+    /// Writes one image into its tile as `run` reads it; the training engine's weight gradient
+    /// reads the patches from it.
+    public func fillTile(_ image: UnsafePointer<Float>, into tile: UnsafeMutablePointer<Float>) {
+        layer.fillBorderedTile(tile, image: image, firstRow: 0, rows: layer.outputShape.height)
+    }
+
     /// Floats of scratch `run` needs.
     public var scratchCount: Int { layer.scratchCount }
 

@@ -16,8 +16,8 @@ import NeuralNetwork
 /// An odd kernel at stride 1 with "same" padding (every convolution of the VGG networks) runs its
 /// forward pass and its input gradient on the inference runtime's kernels instead
 /// (`ConvolutionKernel`: packed weights, implicit GEMM, no im2col): dx is the "same" convolution of
-/// dy with the kernel turned 180° and its channel axes swapped, so col2im goes too. Only dW still
-/// gathers patches.
+/// dy with the kernel turned 180° and its channel axes swapped, so col2im goes too; dW reads its
+/// patches from the forward kernel's bordered tile instead of gathering them.
 public final class Conv2D: TrainableLayer {
     public let name: String
     public let inputShapes: [FeatureShape]
@@ -29,6 +29,8 @@ public final class Conv2D: TrainableLayer {
     private var batch = 0
     /// Scratch of the inference kernels (`ConvolutionKernel`).
     private var scratch: [Float] = []
+    /// The last forward pass's kernel, whose tile layout the weight gradient reads.
+    private var forwardKernel: ConvolutionKernel?
 
     public init(
         name: String, input: FeatureShape, filters: Int, kernel size: (height: Int, width: Int),
@@ -85,6 +87,7 @@ public final class Conv2D: TrainableLayer {
             input.withUnsafeBufferPointer { x in
                 output.withUnsafeMutableBufferPointer { run(convolution, x.baseAddress!, batch: batch, into: $0.baseAddress!) }
             }
+            forwardKernel = convolution
             return output
         }
         var patches = [Float](repeating: 0, count: isPointwise ? 0 : pixels * patchSize)
@@ -113,20 +116,19 @@ public final class Conv2D: TrainableLayer {
         precondition(outputGradient.count == batch * outputShape.count, "\(name): output gradient size")
         let pixels = outputShape.height * outputShape.width, cout = outputShape.channels
         var inputGradient = [Float](repeating: 0, count: batch * inputShape.count)
-        // On the inference kernels dx is one convolution of dy; the loop below computes dW only.
-        let onKernels = runsOnInferenceKernels
-        if onKernels && computesInputGradient {
-            let cin = inputShape.channels, size = (window.height, window.width)
-            let convolution = ConvolutionKernel(
-                input: outputShape,
-                weights: ConvolutionKernel.transposedFlip(kernel.value, kernel: size, inputChannels: cin, outputChannels: cout),
-                bias: nil, outputChannels: cin, kernel: size)
-            outputGradient.withUnsafeBufferPointer { dy in
-                inputGradient.withUnsafeMutableBufferPointer { run(convolution, dy.baseAddress!, batch: batch, into: $0.baseAddress!) }
+        if let forwardKernel, runsOnInferenceKernels {
+            // dx is one convolution of dy; dW is read off the forward kernel's tiles.
+            if computesInputGradient {
+                let cin = inputShape.channels, size = (window.height, window.width)
+                let convolution = ConvolutionKernel(
+                    input: outputShape,
+                    weights: ConvolutionKernel.transposedFlip(kernel.value, kernel: size, inputChannels: cin, outputChannels: cout),
+                    bias: nil, outputChannels: cin, kernel: size)
+                outputGradient.withUnsafeBufferPointer { dy in
+                    inputGradient.withUnsafeMutableBufferPointer { run(convolution, dy.baseAddress!, batch: batch, into: $0.baseAddress!) }
+                }
             }
-        }
-        if onKernels {
-            outputGradient.withUnsafeBufferPointer { accumulateKernelGradientOnTiles($0.baseAddress!) }
+            outputGradient.withUnsafeBufferPointer { accumulateKernelGradientOnTiles($0.baseAddress!, forward: forwardKernel) }
             return [inputGradient]
         }
         var patches = [Float](repeating: 0, count: isPointwise ? 0 : pixels * patchSize)
@@ -164,15 +166,14 @@ public final class Conv2D: TrainableLayer {
     }
 
     /// dW and db on the inference kernels' layout, without im2col. Per image, the input goes into
-    /// a zero-bordered tile as the forward kernel reads it (Wo + kw - 1 pixels wide) and dy onto a
-    /// grid of the same width, zeros in its extra columns; then tap (ky, kx)'s [Cin, Cout] block of
-    /// dW is one product tileᵀ dy over every grid position, the tile read from that tap's offset on
-    /// (a contiguous [positions, Cin] matrix: the patches without gathering them).
-    private func accumulateKernelGradientOnTiles(_ dy: UnsafePointer<Float>) {
+    /// the forward kernel's zero-bordered tile (Wo + kw - 1 pixels wide) and dy onto a grid of the
+    /// same width, zeros in its extra columns; then tap (ky, kx)'s [Cin, Cout] block of dW is one
+    /// product tileᵀ dy over the grid positions up to the last output pixel, the tile read from that
+    /// tap's offset on (a contiguous [positions, Cin] matrix: the patches without gathering them).
+    private func accumulateKernelGradientOnTiles(_ dy: UnsafePointer<Float>, forward: ConvolutionKernel) {
         let cin = inputShape.channels, cout = outputShape.channels
-        let width = outputShape.width + window.width - 1, positions = outputShape.height * width
-        // kw - 1 pixels past the last row: the last taps read that far into the zero border.
-        var tile = [Float](repeating: 0, count: ((outputShape.height + window.height - 1) * width + window.width) * cin)
+        let width = forward.tileWidth, positions = (outputShape.height - 1) * width + outputShape.width
+        var tile = [Float](repeating: 0, count: forward.tileCount)
         var grid = [Float](repeating: 0, count: positions * cout)
         var biasGradient = bias?.gradient ?? []
         input.withUnsafeBufferPointer { x in
@@ -181,11 +182,7 @@ public final class Conv2D: TrainableLayer {
                     kernel.gradient.withUnsafeMutableBufferPointer { dw in
                         for n in 0..<batch {
                             let image = x.baseAddress! + n * inputShape.count, gradient = dy + n * outputShape.count
-                            // Only the inside is written: the border stays zero from the start.
-                            for y in 0..<inputShape.height {
-                                (tile.baseAddress! + ((y + window.padTop) * width + window.padLeft) * cin)
-                                    .update(from: image + y * inputShape.width * cin, count: inputShape.width * cin)
-                            }
+                            forward.fillTile(image, into: tile.baseAddress!)
                             for y in 0..<outputShape.height {
                                 (grid.baseAddress! + y * width * cout)
                                     .update(from: gradient + y * outputShape.width * cout, count: outputShape.width * cout)
