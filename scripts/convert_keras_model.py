@@ -25,7 +25,6 @@ import json
 import struct
 import sys
 
-import h5py
 import numpy as np
 
 FORMAT = "moodwire.model"
@@ -144,7 +143,7 @@ def layer_weights(weights_group, name, class_name, config):
         return {}
     found = {}
     def visit(path, obj):
-        if isinstance(obj, h5py.Dataset):
+        if hasattr(obj, "shape"):  # an h5py Dataset (groups have no shape)
             role = path.split("/")[-1].split(":")[0]
             found[role] = np.asarray(obj, dtype=np.float32)
     weights_group[name].visititems(visit)
@@ -191,6 +190,8 @@ def main():
     args = parser.parse_args()
 
     try:
+        import h5py  # here, so that convert_tflite_model can share this file's writer without h5py
+
         model = h5py.File(args.model, "r")
     except OSError as error:
         fail(f"cannot open {args.model} as HDF5: {error}")

@@ -2,6 +2,7 @@ import Foundation
 
 /// A Moodwire model file: safetensors (8-byte little-endian header length, JSON header, raw
 /// little-endian tensors) whose metadata carries the format version, the layer graph and the labels.
+/// Tensors are stored as float32 or float16 (`WeightPrecision`) and always loaded as float32.
 /// Everything is validated on load; a wrong, truncated or mismatched file is a `ModelFileError`.
 public struct ModelFile: Sendable {
     public static let format = "moodwire.model"
@@ -80,23 +81,18 @@ public struct ModelFile: Sendable {
             else {
                 throw .invalidTensor(path: path, name: name, reason: "malformed header entry")
             }
-            guard dtype == "F32" else {
-                throw .invalidTensor(path: path, name: name, reason: "dtype \(dtype); only F32 is supported")
+            guard let precision = WeightPrecision(rawValue: dtype) else {
+                throw .invalidTensor(path: path, name: name, reason: "dtype \(dtype); only F32 and F16 are supported")
             }
             let count = shape.reduce(1, *)
-            guard shape.allSatisfy({ $0 > 0 }), offsets[0] >= 0, offsets[1] - offsets[0] == count * 4 else {
+            guard shape.allSatisfy({ $0 > 0 }), offsets[0] >= 0, offsets[1] - offsets[0] == count * precision.bytes else {
                 throw .invalidTensor(path: path, name: name, reason: "shape \(shape) does not match its \(offsets[1] - offsets[0]) bytes")
             }
             guard offsets[1] <= available else {
                 throw .truncated(path: path, reason: "tensor \(name) ends at byte \(offsets[1]) of \(available) data bytes")
             }
-            var values = [Float](repeating: 0, count: count)
-            _ = values.withUnsafeMutableBytes { out in
-                data.copyBytes(to: out, from: (dataStart + offsets[0])..<(dataStart + offsets[1]))
-            }
-            #if _endian(big)
-                values = values.map { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) }
-            #endif
+            let bytes = data[(data.startIndex + dataStart + offsets[0])..<(data.startIndex + dataStart + offsets[1])]
+            let values = precision.decode(bytes, count: count)
             tensors[name] = WeightTensor(shape: shape, values: values)
         }
         self.tensors = tensors
@@ -105,8 +101,9 @@ public struct ModelFile: Sendable {
 
 extension ModelFile {
     /// The file's bytes: the header (tensors in name order, padded with spaces to a multiple of
-    /// 8 bytes, as safetensors recommends), then the tensors' little-endian floats.
-    public func encoded() -> Data {
+    /// 8 bytes, as safetensors recommends), then the tensors, little-endian, in `precision`.
+    /// Float16 halves the file; it fails when a value lies outside float16's finite range.
+    public func encoded(precision: WeightPrecision = .float32) throws(ModelFileError) -> Data {
         var metadata = extraMetadata
         metadata["format"] = Self.format
         metadata["format_version"] = String(Self.formatVersion)
@@ -119,9 +116,9 @@ extension ModelFile {
         var offset = 0
         let names = tensors.keys.sorted()
         for name in names {
-            let tensor = tensors[name]!
-            header[name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + tensor.values.count * 4]]
-            offset += tensor.values.count * 4
+            let bytes = tensors[name]!.values.count * precision.bytes
+            header[name] = ["dtype": precision.rawValue, "shape": tensors[name]!.shape, "data_offsets": [offset, offset + bytes]]
+            offset += bytes
         }
         var headerData = (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])) ?? Data()
         headerData.append(contentsOf: [UInt8](repeating: 0x20, count: (8 - headerData.count % 8) % 8))
@@ -129,21 +126,21 @@ extension ModelFile {
         withUnsafeBytes(of: UInt64(headerData.count).littleEndian) { data.append(contentsOf: $0) }
         data.append(headerData)
         for name in names {
-            #if _endian(big)
-                let values = tensors[name]!.values.map { Float(bitPattern: $0.bitPattern.littleEndian) }
-            #else
-                let values = tensors[name]!.values
-            #endif
-            values.withUnsafeBytes { data.append(contentsOf: $0) }
+            guard let bytes = precision.encode(tensors[name]!.values) else {
+                throw .unencodable(
+                    name: name, reason: "values outside \(precision)'s range (largest finite \(Float(Float16.greatestFiniteMagnitude)))")
+            }
+            data.append(contentsOf: bytes)
         }
         return data
     }
 
     /// Writes the file atomically (a temporary file renamed over `path`), so that an interrupted
     /// write never leaves a truncated model or checkpoint behind.
-    public func write(to path: String) throws(ModelFileError) {
+    public func write(to path: String, precision: WeightPrecision = .float32) throws(ModelFileError) {
+        let bytes = try encoded(precision: precision)
         do {
-            try encoded().write(to: URL(fileURLWithPath: path), options: .atomic)
+            try bytes.write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             throw .unwritable(path: path, reason: error.localizedDescription)
         }
@@ -162,6 +159,44 @@ public struct WeightTensor: Sendable, Equatable {
     }
 }
 
+/// How a model file stores its weights. Float16 keeps 11 significant bits (a relative error of at
+/// most 2^-11), plenty for trained weights, and halves the file.
+public enum WeightPrecision: String, Sendable, CaseIterable, CustomStringConvertible {
+    case float32 = "F32"
+    case float16 = "F16"
+
+    var bytes: Int { self == .float32 ? 4 : 2 }
+
+    public var description: String { self == .float32 ? "float32" : "float16" }
+
+    func decode(_ bytes: Data, count: Int) -> [Float] {
+        bytes.withUnsafeBytes { raw in
+            switch self {
+            case .float32: (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+            case .float16:
+                (0..<count).map { Float(Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self)))) }
+            }
+        }
+    }
+
+    /// Little-endian bytes, or nil when a value does not fit (float16 overflows past 65504).
+    func encode(_ values: [Float]) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(values.count * self.bytes)
+        switch self {
+        case .float32:
+            for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+        case .float16:
+            for value in values {
+                let half = Float16(value)
+                guard half.isFinite || !value.isFinite else { return nil }
+                withUnsafeBytes(of: half.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+            }
+        }
+        return bytes
+    }
+}
+
 /// Why a model file was refused.
 public enum ModelFileError: Error, CustomStringConvertible, Sendable, Equatable {
     case unreadable(path: String, reason: String)
@@ -171,6 +206,7 @@ public enum ModelFileError: Error, CustomStringConvertible, Sendable, Equatable 
     case unsupportedVersion(path: String, found: String, supported: Int)
     case invalidGraph(path: String, reason: String)
     case invalidTensor(path: String, name: String, reason: String)
+    case unencodable(name: String, reason: String)
 
     public var description: String {
         switch self {
@@ -182,6 +218,7 @@ public enum ModelFileError: Error, CustomStringConvertible, Sendable, Equatable 
             "\(path): model format version \(found) is not supported (this build reads version \(supported)); convert the model again with scripts/convert_keras_model.py"
         case let .invalidGraph(path, reason): "\(path): invalid model graph: \(reason)"
         case let .invalidTensor(path, name, reason): "\(path): invalid tensor \(name): \(reason)"
+        case let .unencodable(name, reason): "cannot store tensor \(name): \(reason)"
         }
     }
 }

@@ -94,8 +94,14 @@ struct GraphCompiler {
         }
     }
 
+    /// The steps to run. Fusion is over by now, so a 3x3 stride-1 convolution can take its
+    /// Winograd form, whose transformed weights include the folded normalisation.
     func finishedSteps() -> [Network.Step] {
-        pending.map { Network.Step(layer: $0.layer.asLayer, inputs: $0.inputs, output: $0.output) }
+        pending.map { step in
+            var layer = step.layer.asLayer
+            if case let .conv(conv) = step.layer, let winograd = WinogradConv2D(conv) { layer = winograd }
+            return Network.Step(layer: layer, inputs: step.inputs, output: step.output)
+        }
     }
 
     private mutating func add(_ node: LayerSpec) throws(ModelFileError) {

@@ -55,6 +55,52 @@ struct LayerKernelTests {
         }
     }
 
+    static let winogradCases: [ConvCase] = [
+        // The VGG model's stages, odd sizes (a last tile half outside), valid padding, wide maps.
+        ConvCase(input: FeatureShape(height: 6, width: 6, channels: 32), filters: 48, kernel: (3, 3), stride: (1, 1), padding: .same, relu: true),
+        ConvCase(input: FeatureShape(height: 12, width: 12, channels: 16), filters: 32, kernel: (3, 3), stride: (1, 1), padding: .same, relu: false),
+        ConvCase(input: FeatureShape(height: 7, width: 9, channels: 24), filters: 40, kernel: (3, 3), stride: (1, 1), padding: .same, relu: true),
+        ConvCase(input: FeatureShape(height: 9, width: 8, channels: 16), filters: 32, kernel: (3, 3), stride: (1, 1), padding: .valid, relu: false),
+        ConvCase(input: FeatureShape(height: 3, width: 3, channels: 32), filters: 32, kernel: (3, 3), stride: (1, 1), padding: .same, relu: true),
+        ConvCase(input: FeatureShape(height: 24, width: 40, channels: 64), filters: 96, kernel: (3, 3), stride: (1, 1), padding: .same, relu: true)
+    ]
+
+    @Test("Winograd F(2x2, 3x3) convolution equals direct convolution", arguments: winogradCases)
+    func winograd(_ c: ConvCase) throws {
+        let batch = 3
+        let conv = Conv2D(
+            name: "conv", input: c.input,
+            weights: NetworkTestSupport.randomFloats(9 * c.input.channels * c.filters, seed: 21),
+            bias: NetworkTestSupport.randomFloats(c.filters, seed: 22), outputChannels: c.filters,
+            kernel: c.kernel, stride: c.stride, padding: c.padding, activation: c.relu ? .relu : .none)
+        let layer = try #require(WinogradConv2D(conv))
+        let input = NetworkTestSupport.randomFloats(batch * c.input.count, seed: 23)
+        let expected = conv.naiveForward(input, batch: batch)
+        // Sums of up to 9 * Cin products of values in [-1, 1]: rounding grows with the depth.
+        let tolerance = Self.tolerance * Float(c.input.channels).squareRoot()
+        for pieces in [1, 2, 5] {
+            let actual = NetworkTestSupport.run(layer, inputs: [input], batch: batch, pieces: pieces)
+            #expect(NetworkTestSupport.maxDifference(actual, expected) < tolerance, "split into \(pieces)")
+        }
+    }
+
+    @Test("Only 3x3 stride-1 convolutions from 16 or more channels to 32 or more, in multiples of 8, take the Winograd form")
+    func winogradEligibility() {
+        func conv(_ channels: Int, _ filters: Int, kernel: Int = 3, stride: Int = 1) -> Conv2D {
+            Conv2D(
+                name: "c", input: FeatureShape(height: 8, width: 8, channels: channels),
+                weights: [Float](repeating: 0.1, count: kernel * kernel * channels * filters), bias: nil, outputChannels: filters,
+                kernel: (kernel, kernel), stride: (stride, stride), padding: .same)
+        }
+        #expect(WinogradConv2D(conv(16, 32)) != nil)
+        #expect(WinogradConv2D(conv(16, 16)) == nil)
+        #expect(WinogradConv2D(conv(8, 32)) == nil)
+        #expect(WinogradConv2D(conv(20, 32)) == nil)
+        #expect(WinogradConv2D(conv(16, 36)) == nil)
+        #expect(WinogradConv2D(conv(16, 32, kernel: 5)) == nil)
+        #expect(WinogradConv2D(conv(16, 32, stride: 2)) == nil)
+    }
+
     @Test(
         "TensorFlow 'same' padding puts the odd padding after",
         arguments: [

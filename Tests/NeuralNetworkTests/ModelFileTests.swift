@@ -23,7 +23,7 @@ struct ModelFileTests {
         let model = ModelFile(
             graph: Self.model.graph, labels: Self.model.labels, source: "test", tensors: Self.model.tensors,
             extraMetadata: ["moodwire.training": "{\"epoch\":3}"])
-        let data = model.encoded()
+        let data = try model.encoded()
         let headerLength = data.prefix(8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         #expect(headerLength % 8 == 0)
         let read = try ModelFile(data: data, path: "m")
@@ -37,6 +37,41 @@ struct ModelFileTests {
         try model.write(to: path)
         #expect(try ModelFile(contentsOf: path).tensors == model.tensors)
         #expect(throws: ModelFileError.self) { try model.write(to: "/nonexistent-folder/model.safetensors") }
+    }
+
+    @Test("Float16 storage halves the tensors' bytes, stores IEEE half bit patterns and reads back within 2^-11")
+    func float16Storage() throws {
+        let model = ModelFile(graph: Self.model.graph, labels: Self.model.labels, source: "test", tensors: Self.model.tensors)
+        let single = try model.encoded(), half = try model.encoded(precision: .float16)
+        let floats = model.tensors.values.reduce(0) { $0 + $1.values.count }
+        #expect(single.count - half.count >= floats * 2 - 64)
+        let read = try ModelFile(data: half, path: "m")
+        for (name, tensor) in model.tensors {
+            let loaded = try #require(read.tensors[name])
+            #expect(loaded.shape == tensor.shape)
+            for (a, b) in zip(loaded.values, tensor.values) {
+                #expect(abs(a - b) <= abs(b) / 2048 + 6e-8, "\(name): \(a) for \(b)")
+            }
+        }
+
+        // Known half-precision bit patterns, read straight from the data section.
+        let values: [Float] = [1, -2, 0.5, 65504, 0x1p-24, 0]
+        let probe = ModelFile(
+            graph: Self.model.graph, labels: Self.model.labels, source: "test",
+            tensors: ["a": WeightTensor(shape: [values.count], values: values)])
+        let bytes = try probe.encoded(precision: .float16)
+        let patterns = bytes.suffix(values.count * 2).withUnsafeBytes { raw in
+            (0..<values.count).map { UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self)) }
+        }
+        #expect(patterns == [0x3C00, 0xC000, 0x3800, 0x7BFF, 0x0001, 0x0000])
+        #expect(try ModelFile(data: bytes, path: "m").tensors["a"]?.values == values)
+
+        let tooLarge = ModelFile(
+            graph: Self.model.graph, labels: Self.model.labels, source: "test",
+            tensors: ["big": WeightTensor(shape: [1], values: [1e6])])
+        let error = try #require(throws: ModelFileError.self) { try tooLarge.encoded(precision: .float16) }
+        #expect(error.description.contains("big") && error.description.contains("float16"))
+        #expect(try tooLarge.encoded().count > 0)
     }
 
     @Test("Every truncation of a model file is refused with an error, never a crash")

@@ -22,6 +22,13 @@ struct TrainCommandTests {
         try FileManager.default.createDirectory(atPath: root + "/sad", withIntermediateDirectories: true)
     }
 
+    /// A safetensors file's JSON header.
+    static func header(of path: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let length = data.prefix(8).withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
+        return try #require(try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any])
+    }
+
     /// A small, fast network for the command's tests.
     static let smallNet = ["--arch", "vgg", "--widths", "4,8", "--input-size", "24", "--batch", "16", "--threads", "2"]
 
@@ -49,12 +56,23 @@ struct TrainCommandTests {
         let eval = try StackTestSupport.run("moodwire", ["eval", val, "--model", model], in: directory)
         #expect(eval.status == 0, "\(eval.stderr)")
 
-        // Resuming extends the run; the log keeps the earlier epochs.
+        let float32Bytes = try Data(contentsOf: URL(fileURLWithPath: model)).count
+
+        // Resuming extends the run; the log keeps the earlier epochs; the model keeps the first
+        // command and notes the resumption; --float16 halves the weights.
         let resumed = try StackTestSupport.run(
-            "moodwire", ["train", train, "--val", val, "--out", model, "--epochs", "3", "--resume"] + Self.smallNet, in: directory)
+            "moodwire", ["train", train, "--val", val, "--out", model, "--epochs", "3", "--resume", "--float16"] + Self.smallNet, in: directory)
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stdout.contains("resuming") && resumed.stdout.contains("epoch 3/3") && !resumed.stdout.contains("epoch 1/3"))
         #expect(try String(contentsOfFile: model + ".training/epochs.csv", encoding: .utf8).split(separator: "\n").count == 4)
+        let header = try Self.header(of: model)
+        let metadata = try #require(header["__metadata__"] as? [String: String])
+        #expect(metadata["moodwire.training.command"]?.contains("--plot") == true)
+        #expect(metadata["moodwire.training.resumed_with"]?.contains("--float16") == true)
+        #expect(header.filter { $0.key != "__metadata__" }.allSatisfy { ($0.value as? [String: Any])?["dtype"] as? String == "F16" })
+        #expect(try Data(contentsOf: URL(fileURLWithPath: model)).count < float32Bytes)
+        let evalHalf = try StackTestSupport.run("moodwire", ["eval", val, "--model", model], in: directory)
+        #expect(evalHalf.status == 0, "\(evalHalf.stderr)")
 
         // Another architecture, a truncated checkpoint, validation labels the training set lacks.
         let other = try StackTestSupport.run(

@@ -104,7 +104,7 @@ struct TrainerTests {
 
         let interrupted = try Trainer(graph: Self.smallNet, images: images, settings: Self.settings(epochs: 2))
         for _ in 0..<(interrupted.stepsPerEpoch + 2) { _ = try interrupted.step() }
-        let saved = try ModelFile(data: interrupted.checkpoint(source: "test").encoded(), path: "(checkpoint)")
+        let saved = try ModelFile(data: try interrupted.checkpoint(source: "test").encoded(), path: "(checkpoint)")
         let resumed = try Trainer(resuming: saved, path: "(checkpoint)", images: images, threads: 2)
         #expect(resumed.epoch == 1 && resumed.stepInEpoch == 2)
         while !resumed.finished { _ = try resumed.step() }
@@ -116,7 +116,7 @@ struct TrainerTests {
         let images = Self.patterns(perClass: 8)
         let trainer = try Trainer(graph: Self.smallNet, images: images, settings: Self.settings(epochs: 1))
         while !trainer.finished { _ = try trainer.step() }
-        let file = try ModelFile(data: trainer.checkpoint(source: "test").encoded(), path: "(checkpoint)")
+        let file = try ModelFile(data: try trainer.checkpoint(source: "test").encoded(), path: "(checkpoint)")
         let network = try Network(model: file, path: "(checkpoint)")
         #expect(network.labels == Self.labels)
         #expect(Trainer.settings(of: file) == Self.settings(epochs: 1))

@@ -91,6 +91,9 @@ struct Train: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Also draw loss and accuracy per epoch as an SVG.", valueName: "file.svg"))
     var plot: String?
 
+    @Flag(help: "Store the model's weights as float16: half the file, within 2^-11 of the float32 weights (checkpoints stay float32).")
+    var float16 = false
+
     func validate() throws {
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be between 1 and 64") }
         guard epochs > 0, batch > 0, lr > 0, warmupEpochs >= 0, shards > 0 else {
@@ -128,6 +131,13 @@ struct Train: AsyncParsableCommand {
             throw ValidationError("the validation set has '\(stray.0)' images but the training set has none; their labels must match")
         }
 
+        // The command that started the run stays the model's record; a resumption is noted beside it.
+        let command = CommandLine.arguments.joined(separator: " ")
+        var commands = [Self.commandKey: command]
+        if let checkpoint, let first = checkpoint.extraMetadata[Self.commandKey] {
+            commands[Self.commandKey] = first
+            commands[Self.resumedKey] = [checkpoint.extraMetadata[Self.resumedKey], command].compactMap { $0 }.joined(separator: "\n")
+        }
         let trainer: Trainer
         var history: [EpochRecord] = []
         if let checkpoint {
@@ -155,7 +165,7 @@ struct Train: AsyncParsableCommand {
             while trainer.epoch < epoch && !trainer.finished {
                 if interrupted.isSet {
                     bar.finish()
-                    try saveCheckpoint(trainer, to: checkpointPath, history: history, fingerprint: training.fingerprint)
+                    try saveCheckpoint(trainer, to: checkpointPath, metadata: Self.metadata(history, training.fingerprint, commands))
                     say("interrupted at epoch \(epoch), step \(trainer.stepInEpoch + 1); saved \(checkpointPath): continue with --resume")
                     throw ExitCode(130)
                 }
@@ -185,14 +195,14 @@ struct Train: AsyncParsableCommand {
                 seconds: (ContinuousClock.now - started).inSeconds)
             history.append(record)
             say(record.line(epochs: trainer.settings.epochs))
-            try saveCheckpoint(trainer, to: checkpointPath, history: history, fingerprint: training.fingerprint)
+            try saveCheckpoint(trainer, to: checkpointPath, metadata: Self.metadata(history, training.fingerprint, commands))
             try writeLog(history, to: logPath)
         }
         // Again after the loop, so that resuming a finished run redraws the log and the plot.
         try writeLog(history, to: logPath)
-        try trainer.model(source: "moodwire train", extraMetadata: Self.metadata(history: history, fingerprint: training.fingerprint))
-            .write(to: out)
-        say("wrote \(out); epoch log \(logPath)")
+        try trainer.model(source: "moodwire train", extraMetadata: Self.metadata(history, training.fingerprint, commands))
+            .write(to: out, precision: float16 ? .float16 : .float32)
+        say("wrote \(out)\(float16 ? " (float16 weights)" : ""); epoch log \(logPath)")
     }
 
     /// The epoch log as CSV, and the `--plot` SVG.
@@ -205,18 +215,18 @@ struct Train: AsyncParsableCommand {
     }
 
     /// What the checkpoint and the output carry beside the weights: the data fingerprint, the
-    /// epoch log and the command that trained them.
-    static func metadata(history: [EpochRecord], fingerprint: String) -> [String: String] {
-        [fingerprintKey: fingerprint, EpochRecord.metadataKey: EpochRecord.encode(history), commandKey: CommandLine.arguments.joined(separator: " ")]
+    /// epoch log and the commands that trained them.
+    static func metadata(_ history: [EpochRecord], _ fingerprint: String, _ commands: [String: String]) -> [String: String] {
+        commands.merging([fingerprintKey: fingerprint, EpochRecord.metadataKey: EpochRecord.encode(history)]) { $1 }
     }
 
-    private func saveCheckpoint(_ trainer: Trainer, to path: String, history: [EpochRecord], fingerprint: String) throws {
-        try trainer.checkpoint(source: "moodwire train checkpoint", extraMetadata: Self.metadata(history: history, fingerprint: fingerprint))
-            .write(to: path)
+    private func saveCheckpoint(_ trainer: Trainer, to path: String, metadata: [String: String]) throws {
+        try trainer.checkpoint(source: "moodwire train checkpoint", extraMetadata: metadata).write(to: path)
     }
 
     static let fingerprintKey = "moodwire.training.data_sha256"
     static let commandKey = "moodwire.training.command"
+    static let resumedKey = "moodwire.training.resumed_with"
 
     private func settings() -> TrainingSettings {
         var settings = TrainingSettings()
