@@ -83,7 +83,7 @@ let package = Package(
         // The training engine: layers with training-mode forward and backward passes, the loss, the graph.
         .target(name: "Training", dependencies: ["Imaging", "ModelFormat", "NeuralNetwork", "Parallelism", "Timing"], swiftSettings: numericSettings),
         // Viola-Jones face detection with OpenCV's semantics, and fer's face crop.
-        .target(name: "FaceDetection", dependencies: ["Imaging", "Parallelism"], swiftSettings: numericSettings),
+        .target(name: "FaceDetection", dependencies: ["Imaging", "ModelFormat", "NeuralNetwork", "Parallelism"], swiftSettings: numericSettings),
         // Emotions, scores and face results with their printed forms: what every consumer of results shares.
         .target(name: "Results", dependencies: ["Imaging"]),
         // The emotion classifier on the CNN runtime.
@@ -200,7 +200,9 @@ let package = Package(
             name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "EmotionClassification", "Imaging", "Results", "TestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "ModelFormat", "NeuralNetwork"]),
-        .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "Imaging", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "FaceDetectionTests", dependencies: ["FaceDetection", "Imaging", "ModelFormat", "NeuralNetwork", "TestSupport"],
+            resources: [.copy("Fixtures")]),
         .testTarget(
             name: "AnalysisTests", dependencies: ["Analysis", "FaceDetection", "EmotionClassification", "Imaging", "Results", "TestSupport"],
             resources: [.copy("Fixtures")]),

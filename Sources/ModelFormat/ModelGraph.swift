@@ -18,6 +18,10 @@ public struct LayerSpec: Codable, Sendable, Equatable {
         case input, conv2d, separableConv2d = "separable_conv2d", depthwiseConv2d = "depthwise_conv2d"
         case batchNorm = "batch_norm", activation, maxPool2d = "max_pool2d", averagePool2d = "average_pool2d"
         case add, globalAveragePool2d = "global_average_pool2d", dense, flatten, dropout
+        /// Zero padding of height, width and channels (`paddings`); BlazeFace widens its skip paths with it.
+        case pad
+        /// Bilinear resampling to `size` (TensorFlow Lite's RESIZE_BILINEAR).
+        case resizeBilinear = "resize_bilinear"
     }
 
     public var name: String
@@ -41,6 +45,13 @@ public struct LayerSpec: Codable, Sendable, Equatable {
     public var units: Int?
     /// Dropout: the fraction of values dropped in training (inference ignores it).
     public var rate: Float?
+    /// Pad: zeros [before, after] each of height, width and channels.
+    public var paddings: [[Int]]?
+    /// Resize: the output [height, width].
+    public var size: [Int]?
+    /// Resize: sample at pixel centres, source = (destination + 0.5) * scale - 0.5 (TensorFlow's
+    /// `half_pixel_centers`); false maps corner to corner, source = destination * scale.
+    public var halfPixelCenters: Bool?
 
     public init(name: String, op: Operation, inputs: [String]) {
         self.name = name
@@ -51,7 +62,8 @@ public struct LayerSpec: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case name, op, inputs, shape, normalization, filters, kernel, strides, padding
         case useBias = "use_bias", activation, depthMultiplier = "depth_multiplier", pool, epsilon
-        case center, scale, units, rate
+        case center, scale, units, rate, paddings, size
+        case halfPixelCenters = "half_pixel_centers"
     }
 }
 

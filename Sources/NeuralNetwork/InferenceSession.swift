@@ -10,7 +10,8 @@ public final class InferenceSession {
     public let threads: Int
 
     private let inputBuffer: UnsafeMutablePointer<Float>
-    private let outputBuffer: UnsafeMutablePointer<Float>
+    /// One buffer per graph output, [maxBatch, its shape].
+    private let outputBuffers: [UnsafeMutablePointer<Float>]
     /// One single-image workspace per thread, reused for every image that thread runs, so its
     /// activations stay in that core's cache.
     private let imageWorkspaces: [Workspace]
@@ -25,7 +26,7 @@ public final class InferenceSession {
         self.threads = threads
         Gemm.useCallingThreadOnly()
         inputBuffer = AlignedFloats.allocate(maxBatch * network.inputShape.count)
-        outputBuffer = AlignedFloats.allocate(maxBatch * network.outputShape.count)
+        outputBuffers = network.outputShapes.map { AlignedFloats.allocate(maxBatch * $0.count) }
         imageWorkspaces = (0..<threads).map { _ in Workspace(network: network, images: 1) }
         sharedWorkspace = threads > 1 ? Workspace(network: network, images: min(maxBatch, threads - 1)) : nil
         team = threads > 1 ? ThreadTeam(size: threads) : nil
@@ -33,14 +34,18 @@ public final class InferenceSession {
 
     deinit {
         UnsafeMutableRawPointer(inputBuffer).deallocate()
-        UnsafeMutableRawPointer(outputBuffer).deallocate()
+        for buffer in outputBuffers { UnsafeMutableRawPointer(buffer).deallocate() }
     }
 
     /// Where callers write `batch` input maps ([batch, H, W, C]) before `run`.
     public var input: UnsafeMutablePointer<Float> { inputBuffer }
 
-    /// Where `run` leaves `batch` output maps ([batch, outputShape]).
-    public var output: UnsafePointer<Float> { UnsafePointer(outputBuffer) }
+    /// Where `run` leaves `batch` maps of the first (for a classifier, the only) output
+    /// ([batch, outputShape]).
+    public var output: UnsafePointer<Float> { output(0) }
+
+    /// Where `run` leaves `batch` maps of graph output `index` ([batch, outputShapes[index]]).
+    public func output(_ index: Int) -> UnsafePointer<Float> { UnsafePointer(outputBuffers[index]) }
 
     /// Runs the network on the first `batch` maps in `input`.
     ///
@@ -64,14 +69,16 @@ public final class InferenceSession {
         team.run { thread in
             self.runSplitRows(batch: batch, thread: thread, of: team.size, in: sharedWorkspace, barrier: team.barrier)
         }
-        (outputBuffer).update(from: sharedWorkspace.output, count: batch * network.outputShape.count)
+        for (index, shape) in network.outputShapes.enumerated() {
+            outputBuffers[index].update(from: sharedWorkspace.output(index), count: batch * shape.count)
+        }
     }
 
     /// Runs `images` one after another through all layers in `thread`'s workspace.
     private func runImages(_ images: Range<Int>, thread: Int) {
         let workspace = imageWorkspaces[thread]
         let steps = network.steps
-        let inputCount = network.inputShape.count, outputCount = network.outputShape.count
+        let inputCount = network.inputShape.count
         for image in images {
             workspace.input.update(from: inputBuffer + image * inputCount, count: inputCount)
             for index in steps.indices {
@@ -80,7 +87,9 @@ public final class InferenceSession {
                     workspace.inputs(of: index), output: workspace.values[step.output],
                     items: 0..<step.layer.workItems(batch: 1), scratch: workspace.scratch)
             }
-            (outputBuffer + image * outputCount).update(from: workspace.output, count: outputCount)
+            for (index, shape) in network.outputShapes.enumerated() {
+                (outputBuffers[index] + image * shape.count).update(from: workspace.output(index), count: shape.count)
+            }
         }
     }
 
@@ -134,7 +143,7 @@ final class Workspace {
     private let tables: UnsafeMutablePointer<UnsafePointer<Float>>
     private let tableStarts: [Int]
     private let tableCounts: [Int]
-    private let outputValue: Int
+    private let outputValues: [Int]
 
     init(network: Network, images: Int) {
         // Floats per value, rounded up to 16 so that every buffer starts on a cache line.
@@ -164,7 +173,7 @@ final class Workspace {
         tableCounts = counts
         scratchCount = max(16, network.steps.map(\.layer.scratchCount).max() ?? 0)
         scratch = AlignedFloats.allocate(scratchCount)
-        outputValue = network.outputValue
+        outputValues = network.outputValues
     }
 
     deinit {
@@ -174,7 +183,7 @@ final class Workspace {
     }
 
     var input: UnsafeMutablePointer<Float> { values[0] }
-    var output: UnsafePointer<Float> { UnsafePointer(values[outputValue]) }
+    func output(_ index: Int) -> UnsafePointer<Float> { UnsafePointer(values[outputValues[index]]) }
 
     /// The input pointers of step `index`.
     @inline(__always)

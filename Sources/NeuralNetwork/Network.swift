@@ -8,8 +8,11 @@ import ModelFormat
 public final class Network: Sendable {
     /// One image's input map.
     public let inputShape: FeatureShape
-    /// One image's output map (1x1xclasses for a classifier).
-    public let outputShape: FeatureShape
+    /// One image's map of each graph output, in the graph's order: one for a classifier
+    /// (1x1xclasses), a box and a score map per scale for a detector.
+    public let outputShapes: [FeatureShape]
+    /// The first (for a classifier, the only) output's map.
+    public var outputShape: FeatureShape { outputShapes[0] }
     /// How 8-bit pixels become input values, from the model file.
     public let normalization: PixelNormalization
     public let labels: [String]
@@ -17,7 +20,8 @@ public final class Network: Sendable {
     /// Storage for values: index 0 is the network input; steps write the others.
     let valueShapes: [FeatureShape]
     let steps: [Step]
-    let outputValue: Int
+    /// The value each output is read from.
+    let outputValues: [Int]
 
     struct Step: Sendable {
         let layer: any Layer
@@ -42,23 +46,28 @@ public final class Network: Sendable {
         guard let input = compiler.inputShape, let normalization = compiler.normalization else {
             throw .invalidGraph(path: path, reason: "the graph has no input node")
         }
-        guard model.graph.outputs.count == 1, let output = compiler.values[model.graph.outputs[0]] else {
-            throw .invalidGraph(path: path, reason: "the graph must name exactly one known output node")
+        let outputs = model.graph.outputs.compactMap { compiler.values[$0] }
+        guard !outputs.isEmpty, outputs.count == model.graph.outputs.count else {
+            throw .invalidGraph(path: path, reason: "the graph must name one or more known output nodes")
+        }
+        guard Set(outputs.map(\.storage)).count == outputs.count, !outputs.contains(where: { $0.storage == 0 }) else {
+            throw .invalidGraph(path: path, reason: "each output must be a distinct computed node")
         }
         self.inputShape = input
-        self.outputShape = output.shape
+        self.outputShapes = outputs.map(\.shape)
         self.normalization = normalization
         self.labels = model.labels
         self.steps = compiler.finishedSteps()
         self.valueShapes = compiler.storageShapes
-        self.outputValue = output.storage
-        guard labels.count == outputShape.count else {
-            throw .invalidGraph(path: path, reason: "\(labels.count) labels for \(outputShape.count) outputs")
+        self.outputValues = outputs.map(\.storage)
+        // A classifier labels each output value; a detector's single label names what it finds.
+        guard outputs.count > 1 || labels.count == outputShapes[0].count else {
+            throw .invalidGraph(path: path, reason: "\(labels.count) labels for \(outputShapes[0].count) outputs")
         }
         logger.debug(
             "compiled model",
             metadata: [
-                "model": "\(path)", "input": "\(input)", "output": "\(outputShape)",
+                "model": "\(path)", "input": "\(input)", "outputs": "\(outputShapes.map(\.description).joined(separator: ", "))",
                 "layers": "\(steps.count) of \(model.graph.nodes.count) nodes"
             ])
     }
@@ -182,6 +191,16 @@ struct GraphCompiler {
                 node: node, inputs: sources.map(\.storage), shape: shape)
         case .globalAveragePool2d:
             let layer = GlobalAveragePool2D(name: node.name, inputShape: shape)
+            append(.other(layer), node: node, inputs: [first.storage], shape: layer.outputShape)
+        case .pad:
+            guard let paddings = node.paddings, paddings.count == 3, paddings.allSatisfy({ $0.count == 2 && $0.allSatisfy { $0 >= 0 } })
+            else { throw invalid(node, "paddings must be [[top, bottom], [left, right], [front, back]] of non-negative integers") }
+            let layer = ZeroPad(name: node.name, input: shape, paddings: paddings)
+            append(.other(layer), node: node, inputs: [first.storage], shape: layer.outputShape)
+        case .resizeBilinear:
+            let size = try pair(node, node.size, "size")
+            let layer = ResizeBilinear(
+                name: node.name, input: shape, height: size[0], width: size[1], halfPixelCenters: node.halfPixelCenters ?? false)
             append(.other(layer), node: node, inputs: [first.storage], shape: layer.outputShape)
         }
     }

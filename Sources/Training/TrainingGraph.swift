@@ -281,6 +281,8 @@ private struct Builder {
                 throw invalid(node, "added maps differ in shape: \(sources.map { "\($0.shape)" }.joined(separator: ", "))")
             }
             append(Add(name: node.name, shape: shape, inputCount: sources.count), node, sources)
+        case .pad, .resizeBilinear:
+            throw invalid(node, "\(node.op.rawValue) runs in inference only (face detection models); training does not support it")
         }
     }
 

@@ -176,6 +176,45 @@ struct LayerKernelTests {
         #expect(expected.allSatisfy { $0 < -0.5 })
     }
 
+    @Test(
+        "Zero padding of height, width and channels equals the reference",
+        arguments: [[[0, 0], [0, 0], [0, 16]], [[1, 2], [0, 3], [2, 1]], [[0, 0], [0, 0], [0, 0]]])
+    func zeroPad(paddings: [[Int]]) {
+        let batch = 3, shape = FeatureShape(height: 5, width: 7, channels: 6)
+        let layer = ZeroPad(name: "pad", input: shape, paddings: paddings)
+        let input = NetworkTestSupport.randomFloats(batch * shape.count, seed: 31)
+        let expected = layer.naiveForward(input, batch: batch)
+        for pieces in [1, 2, 5] {
+            #expect(NetworkTestSupport.run(layer, inputs: [input], batch: batch, pieces: pieces) == expected, "split into \(pieces)")
+        }
+    }
+
+    @Test(
+        "Bilinear resizing equals bilinear sampling from its definition",
+        arguments: [(6, 6, 12, 12, true), (24, 24, 48, 48, true), (5, 7, 9, 4, true), (4, 6, 8, 12, false), (8, 8, 3, 5, false)])
+    func resizeBilinear(height: Int, width: Int, outHeight: Int, outWidth: Int, halfPixelCenters: Bool) {
+        let batch = 2, shape = FeatureShape(height: height, width: width, channels: 5)
+        let layer = ResizeBilinear(name: "up", input: shape, height: outHeight, width: outWidth, halfPixelCenters: halfPixelCenters)
+        let input = NetworkTestSupport.randomFloats(batch * shape.count, seed: 32)
+        let expected = layer.naiveForward(input, batch: batch)
+        for pieces in [1, 3] {
+            let actual = NetworkTestSupport.run(layer, inputs: [input], batch: batch, pieces: pieces)
+            #expect(NetworkTestSupport.maxDifference(actual, expected) < 1e-6, "split into \(pieces)")
+        }
+        // Exactly 2x with half-pixel centres: 3/4 of the nearer and 1/4 of the farther neighbour.
+        if halfPixelCenters && outHeight == 2 * height && outWidth == 2 * width {
+            let one = FeatureShape(height: 1, width: width, channels: 1)
+            let row = ResizeBilinear(name: "up", input: one, height: 1, width: 2 * width, halfPixelCenters: true)
+            let values = (0..<width).map { Float($0 * $0) }
+            let out = NetworkTestSupport.run(row, inputs: [values], batch: 1)
+            #expect(out[0] == values[0] && out[2 * width - 1] == values[width - 1])
+            for i in 1..<(width - 1) {
+                #expect(out[2 * i] == 0.75 * values[i] + 0.25 * values[i - 1])
+                #expect(out[2 * i + 1] == 0.75 * values[i] + 0.25 * values[i + 1])
+            }
+        }
+    }
+
     @Test("Add, global average pooling, dense, batch norm and activations")
     func elementwiseAndReductions() {
         let shape = FeatureShape(height: 5, width: 4, channels: 6)

@@ -193,6 +193,70 @@ struct NetworkTests {
         #expect(NetworkTestSupport.maxDifference(output, expected) < 1e-5)
     }
 
+    @Test("A graph with two outputs gives each the values of a graph with that output alone, for any batch and thread count")
+    func twoOutputs() throws {
+        // A detector's shape: a trunk, a channel-padded skip, 2x upsampling, two 1x1 heads.
+        var g = GraphBuilder(input: [8, 8, 3])
+        g.weight("trunk/kernel", [3, 3, 3, 8])
+        g.weight("trunk/bias", [8])
+        g.add("trunk", .conv2d, ["input"]) {
+            $0.filters = 8
+            $0.kernel = [3, 3]
+            $0.strides = [2, 2]
+            $0.padding = .same
+            $0.activation = .relu
+        }
+        g.weight("widen/kernel", [3, 3, 8, 16])
+        g.weight("widen/bias", [16])
+        g.add("widen", .conv2d, ["trunk"]) {
+            $0.filters = 16
+            $0.kernel = [3, 3]
+            $0.strides = [1, 1]
+            $0.padding = .same
+        }
+        g.add("skip", .pad, ["trunk"]) { $0.paddings = [[0, 0], [0, 0], [0, 8]] }
+        g.add("sum", .add, ["widen", "skip"])
+        g.add("sum_relu", .activation, ["sum"]) { $0.activation = .relu }
+        g.add("up", .resizeBilinear, ["sum_relu"]) {
+            $0.size = [8, 8]
+            $0.halfPixelCenters = true
+        }
+        for (name, filters) in [("boxes", 4), ("scores", 1)] {
+            g.weight("\(name)/kernel", [1, 1, 16, filters])
+            g.weight("\(name)/bias", [filters])
+            g.add(name, .conv2d, ["up"]) {
+                $0.filters = filters
+                $0.kernel = [1, 1]
+                $0.strides = [1, 1]
+                $0.padding = .same
+            }
+        }
+        let both = try Network(
+            model: ModelFile(
+                graph: ModelGraph(nodes: g.nodes, outputs: ["boxes", "scores"]), labels: ["face"], source: "test", tensors: g.tensors),
+            path: "both")
+        #expect(both.outputShapes == [FeatureShape(height: 8, width: 8, channels: 4), FeatureShape(height: 8, width: 8, channels: 1)])
+        let boxes = try Network(
+            model: g.model(output: "boxes", labels: ["a", "b", "c", "d"].flatMap { l in (0..<64).map { "\(l)\($0)" } }), path: "b")
+        let scores = try Network(model: g.model(output: "scores", labels: (0..<64).map { "s\($0)" }), path: "s")
+        for (batch, threads) in [(1, 1), (3, 2), (1, 2)] {
+            let input = NetworkTestSupport.randomFloats(batch * both.inputShape.count, seed: 41)
+            func run(_ network: Network) -> InferenceSession {
+                let session = InferenceSession(network: network, maxBatch: batch, threads: threads)
+                session.input.update(from: input, count: input.count)
+                session.run(batch: batch)
+                return session
+            }
+            let joint = run(both), alone = [run(boxes), run(scores)]
+            for index in 0..<2 {
+                let count = batch * both.outputShapes[index].count
+                #expect(
+                    Array(UnsafeBufferPointer(start: joint.output(index), count: count))
+                        == Array(UnsafeBufferPointer(start: alone[index].output, count: count)), "output \(index), batch \(batch)")
+            }
+        }
+    }
+
     @Test("Graph errors name the node and the problem")
     func graphErrors() throws {
         var missing = GraphBuilder(input: [8, 8, 1])

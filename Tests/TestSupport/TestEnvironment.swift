@@ -24,6 +24,8 @@ public enum InstalledModels {
     public static var emotionModel: String? { locate(ModelStore.emotionModel) }
     public static var ferModel: String? { locate(ModelStore.ferModel) }
     public static var faceCascade: String? { locate(ModelStore.faceCascade) }
+    public static var blazeFaceFullRange: String? { locate(ModelStore.blazeFaceFullRange) }
+    public static var blazeFaceShortRange: String? { locate(ModelStore.blazeFaceShortRange) }
 
     private static func locate(_ file: String) -> String? {
         try? ModelStore.standard(environment: ProcessInfo.processInfo.environment).locate(file)

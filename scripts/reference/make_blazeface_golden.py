@@ -10,6 +10,9 @@ out in numpy below (docs/notes/blazeface.md sections 3.2-3.6). Each fixture hold
     the 16 regressor values of a subset of anchors (`regressor_anchors`: every 4th anchor for full
     range, every 3rd for short range, plus every anchor whose sigmoid score is at least 0.1), as
     base64 of little-endian float32 (the full tensors would not fit the fixture size budget).
+  - `synthetic`: the same raw outputs for an input tensor given by a formula (SYNTHETIC_FORMULA),
+    so the runtime can be tested on the network alone, without the letterbox: its `formula`, the
+    SHA-256 of the uint8 tensor, and the converted file's max abs difference from LiteRT on it.
   - `detections`: for every photo in faces/ and a few frames of the sample video (if present), the
     final detections after decoding, min score, weighted NMS and un-letterboxing, in image pixels.
 Nothing is downloaded here. The network input is the letterboxed uint8 tensor through the model
@@ -75,6 +78,9 @@ RAW_MIN_SCORE = 0.1
 VIDEO_NAME = "Megamind.avi"
 VIDEO_FRAMES = [0, 45, 90, 135, 180, 225]
 MATCH_IOU = 0.4
+SYNTHETIC_FORMULA = ("uint8 pixel p(y, x, c) = (7*x + 13*y + 61*c + (x*y) % 17) % 256 for the "
+                     "S x S x 3 input (row-major HWC), normalized as the model's input node says "
+                     "(((p/255) - 0.5) * 2 in float32)")
 
 
 def sha256(data):
@@ -230,6 +236,22 @@ def to_image(detections, padding, width, height):
 
 
 # ---------------------------------------------------------------------------------------------
+
+def synthetic_tensor(size):
+    """The uint8 [size, size, 3] tensor of SYNTHETIC_FORMULA."""
+    y, x, c = np.meshgrid(np.arange(size), np.arange(size), np.arange(3), indexing="ij")
+    return ((7 * x + 13 * y + 61 * c + (x * y) % 17) % 256).astype(np.uint8)
+
+
+def raw_entry(name, boxes, scores):
+    """`scores` of every anchor and `regressors` of every RAW_STRIDE-th anchor and of every anchor
+    with sigmoid score >= RAW_MIN_SCORE."""
+    sigmoid = 1 / (1 + np.exp(-scores[:, 0].astype(np.float64)))
+    chosen = sorted(set(range(0, len(scores), RAW_STRIDE[name]))
+                    | set(np.nonzero(sigmoid >= RAW_MIN_SCORE)[0].tolist()))
+    return {"scores": b64_f32(scores[:, 0]), "regressor_anchors": chosen,
+            "regressors": b64_f32(boxes[chosen])}
+
 
 def box_iou(a, b):
     """IoU of [x, y, w, h] boxes (for the recall figures)."""
@@ -394,17 +416,37 @@ def main():
                 quality = f", recall {hit}/{total}, false positives {false_pos}"
             print(f"  {label}: {len(found)} faces{quality}; converted vs LiteRT max |diff| {diff:.2g}")
             if label.split("/")[-1] in RAW_PHOTOS:
-                sigmoid = 1 / (1 + np.exp(-scores[:, 0].astype(np.float64)))
-                chosen = sorted(set(range(0, len(scores), RAW_STRIDE[name]))
-                                | set(np.nonzero(sigmoid >= RAW_MIN_SCORE)[0].tolist()))
                 raw.append({**ident, "padding": [sig(v, 9) for v in padding],
                             "tensor_sum": int(tensor.astype(np.int64).sum()),
-                            "scores": b64_f32(scores[:, 0]),
-                            "regressor_anchors": chosen,
-                            "regressors": b64_f32(boxes[chosen])})
+                            **raw_entry(name, boxes, scores)})
         print(f"  all annotated photos: recall {totals[0]}/{totals[1]}, false positives {totals[2]}; "
               f"converted vs LiteRT max |diff| {worst:.2g} (relative to the output's largest |value|: "
               f"{worst_scaled:.2g}) over {len(samples)} inputs")
+
+        # The formula input (not counted in the figures above, which cover the real inputs).
+        tensor = synthetic_tensor(size)
+        x = converter.normalize(tensor, normalization)
+        boxes, scores = converter.litert_run(interpreter, x)
+        ours = converter.flat_outputs(graph, d, converter.run_graph(graph, weights, x))
+        synth_abs = synth_rel = 0.0
+        for mine, ref in zip(ours, (boxes, scores)):
+            d_abs, ref_max = float(np.abs(mine - ref).max()), float(np.abs(ref).max())
+            synth_abs = max(synth_abs, d_abs)
+            synth_rel = max(synth_rel, d_abs / max(1.0, ref_max))
+            if d_abs > converter.allowed(ref_max):
+                fail(f"{name}, synthetic input: the converted graph differs from LiteRT by {d_abs:.3g} "
+                     f"(largest |value| {ref_max:.3g})")
+        synthetic = {"formula": SYNTHETIC_FORMULA, "input_size": size,
+                     "tensor_sha256": sha256(np.ascontiguousarray(tensor).tobytes()),
+                     "tensor_sum": int(tensor.astype(np.int64).sum()),
+                     "converted_vs_litert_max_abs_diff": sig(synth_abs, 3),
+                     "converted_vs_litert_max_relative_diff": sig(synth_rel, 3),
+                     "max_abs_value": {"regressors": sig(float(np.abs(boxes).max()), 3),
+                                       "scores": sig(float(np.abs(scores).max()), 3)},
+                     **raw_entry(name, boxes, scores)}
+        print(f"  synthetic input: {len(synthetic['regressor_anchors'])} regressor anchors, largest "
+              f"|value| {float(np.abs(boxes).max()):.3g} / {float(np.abs(scores).max()):.3g}; "
+              f"converted vs LiteRT max |diff| {synth_abs:.2g} (relative {synth_rel:.2g})")
 
         fixture = {
             "description": (
@@ -430,6 +472,7 @@ def main():
             "converted_vs_litert_max_abs_diff": sig(worst, 3),
             "converted_vs_litert_max_relative_diff": sig(worst_scaled, 3),
             "raw": raw,
+            "synthetic": synthetic,
             "detections": detections,
         }
         path = out_dir / f"{name}.json"

@@ -165,17 +165,24 @@ struct BenchClassifier: AsyncParsableCommand {
 }
 
 struct BenchDetector: AsyncParsableCommand {
-    /// Recall and precision on the annotated photos, when the folder has a boxes.json.
-    private func quality(options: DetectionOptions, cascade: HaarCascade) -> DetectionQuality? {
+    /// Recall and precision on the annotated photos, when the folder has a boxes.json: `detect`
+    /// gives the boxes found in one photo.
+    private func quality(_ detect: (String) -> [PixelRect]?) -> DetectionQuality? {
         guard let annotations = try? DetectionQuality.annotations(from: URL(fileURLWithPath: data + "/boxes.json")) else { return nil }
-        let detector = FaceDetector(cascade: cascade)
-        let decoder = JPEGDecoder()
         var quality = DetectionQuality()
         for (file, faces) in annotations.sorted(by: { $0.key < $1.key }) {
-            guard let image = try? decoder.decodeGray(contentsOf: data + "/" + file) else { continue }
-            quality.add(detections: detector.detect(image, options: options), annotations: faces)
+            guard let boxes = detect(data + "/" + file) else { continue }
+            quality.add(detections: boxes, annotations: faces)
         }
         return quality
+    }
+
+    private func printQuality(_ quality: DetectionQuality?, detector: String) {
+        guard !json, let quality else { return }
+        print(
+            String(
+                format: "%@ against %@/boxes.json at IoU >= 0.4: recall %.3f (%d of %d faces), precision %.3f (%d false of %d detections)",
+                detector, data, quality.recall, quality.found, quality.faces, quality.precision, quality.falseAlarms, quality.detections))
     }
 
     static let configuration = CommandConfiguration(
@@ -196,6 +203,12 @@ struct BenchDetector: AsyncParsableCommand {
     @Option(help: "Seconds of timed runs per image.")
     var seconds = 1.0
 
+    @Option(help: "Detector: haar (OpenCV's cascade), blazeface (MediaPipe's full-range model) or blazeface-short (its short-range model).")
+    var detector = "haar"
+
+    @Option(help: "BlazeFace: minimum face score (default: the model's).")
+    var minScore: Double?
+
     @OptionGroup(title: "Face detection") var detection: DetectionArguments
 
     @Flag(help: "Also run the OpenCV reference script and compare.")
@@ -207,8 +220,18 @@ struct BenchDetector: AsyncParsableCommand {
     @Flag(help: "Print the measurements as JSON.")
     var json = false
 
+    func validate() throws {
+        guard ["haar", "blazeface", "blazeface-short"].contains(detector) else {
+            throw ValidationError("unknown --detector \(detector); choose haar, blazeface or blazeface-short")
+        }
+        if reference && detector != "haar" {
+            throw ValidationError("--reference compares the Haar detector with OpenCV; drop it or use --detector haar")
+        }
+    }
+
     func run() async throws {
         let threadCounts = try BenchClassifier.integers(threads, name: "--threads")
+        if detector != "haar" { return try runBlazeFace(threadCounts: threadCounts) }
         let cascadePath = try detection.cascadePath()
         let haar = try HaarCascade(contentsOf: cascadePath)
         let benchmark = try DetectorBenchmark(folder: data, conversion: detection.gray)
@@ -219,12 +242,12 @@ struct BenchDetector: AsyncParsableCommand {
             ours += rows
             if !json { rows.forEach { print($0.line) } }
         }
-        if !json, let quality = quality(options: options, cascade: haar) {
-            print(
-                String(
-                    format: "quality against %@/boxes.json at IoU >= 0.4: recall %.3f (%d of %d faces), precision %.3f (%d false of %d detections)",
-                    data, quality.recall, quality.found, quality.faces, quality.precision, quality.falseAlarms, quality.detections))
-        }
+        let haarDetector = FaceDetector(cascade: haar)
+        printQuality(
+            quality { path in
+                (try? JPEGDecoder().decodeGray(contentsOf: path, conversion: detection.gray)).map { haarDetector.detect($0, options: options) }
+            },
+            detector: "haar")
         var theirs: [DetectorBenchmark.Measurement] = []
         if reference {
             let data = try ReferenceTools.runPythonScript(
@@ -256,10 +279,38 @@ struct BenchDetector: AsyncParsableCommand {
                 }
             }
         }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(ours + theirs), as: UTF8.self))
+        if json { try printJSON(ours + theirs) }
+    }
+
+    private func runBlazeFace(threadCounts: [Int]) throws {
+        let store = ModelStore.standard(environment: ProcessInfo.processInfo.environment)
+        let path = try store.locate(detector == "blazeface" ? ModelStore.blazeFaceFullRange : ModelStore.blazeFaceShortRange)
+        let photos = try DetectorBenchmark.colorPhotos(folder: data)
+        var rows: [DetectorBenchmark.Measurement] = []
+        for threadCount in threadCounts {
+            let model = try BlazeFaceDetector(contentsOf: path, threads: threadCount)
+            if !json && threadCount == threadCounts.first {
+                print(
+                    "\(model.options.model): \(model.inputSide)x\(model.inputSide) input, \(model.network.multiplyAccumulates) multiply-accumulates per frame, \(path)"
+                )
+            }
+            let measured = DetectorBenchmark.measure(blazeFace: model, photos: photos, threads: threadCount, minScore: minScore, seconds: seconds)
+            if !json { measured.forEach { print($0.line) } }
+            rows += measured
         }
+        let model = try BlazeFaceDetector(contentsOf: path)
+        printQuality(
+            quality { file in
+                (try? ImageDecoder().decodeRGB(contentsOf: file)).map { image in
+                    model.detect(image, minScore: minScore).compactMap { $0.rect(inFrameOf: image.width, image.height) }
+                }
+            }, detector: detector)
+        if json { try printJSON(rows) }
+    }
+
+    private func printJSON(_ rows: [DetectorBenchmark.Measurement]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try encoder.encode(rows), as: UTF8.self))
     }
 }
