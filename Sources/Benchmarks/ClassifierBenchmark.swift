@@ -102,6 +102,14 @@ public struct ClassifierBenchmark {
 
     /// Median time of each layer at `batch`, one thread: (layer, milliseconds per face, multiply-accumulates per face).
     public func profileLayers(batch: Int, runs: Int = 200) -> [(name: String, msPerFace: Double, multiplyAccumulates: Int)] {
+        Self.profileLayers(of: network, inputs: inputs, batch: batch, runs: runs)
+    }
+
+    /// Median time of each layer of `network` on the first `batch` images of `inputs`, one thread:
+    /// (layer, milliseconds per image, multiply-accumulates per image).
+    public static func profileLayers(
+        of network: Network, inputs: [Float], batch: Int, runs: Int
+    ) -> [(name: String, msPerFace: Double, multiplyAccumulates: Int)] {
         let session = InferenceSession(network: network, maxBatch: batch, threads: 1)
         inputs.withUnsafeBufferPointer { source in
             session.input.update(from: source.baseAddress!, count: min(source.count, batch * network.inputShape.count))
@@ -113,7 +121,7 @@ public struct ClassifierBenchmark {
             for (index, layer) in layers.enumerated() { samples[index].append(layer.seconds) }
         }
         return layers.indices.map { index in
-            (layers[index].name, Self.median(samples[index]) * 1000 / Double(batch), layers[index].multiplyAccumulates)
+            (layers[index].name, median(samples[index]) * 1000 / Double(batch), layers[index].multiplyAccumulates)
         }
     }
 

@@ -86,6 +86,9 @@ struct DepthwiseConv2D: Layer {
                 computeRows(SIMD16<Float>.self, image: image, firstRow: firstRow, rows: rows, weights: w.baseAddress!, into: out)
             } else if multiplier == 1 && inputShape.channels % 8 == 0 {
                 computeRows(SIMD8<Float>.self, image: image, firstRow: firstRow, rows: rows, weights: w.baseAddress!, into: out)
+            } else if multiplier == 1 && inputShape.channels % 4 == 0 {
+                // BlazeFace's 12- and 36-channel maps.
+                computeRows(SIMD4<Float>.self, image: image, firstRow: firstRow, rows: rows, weights: w.baseAddress!, into: out)
             } else {
                 computeRowsScalar(image: image, firstRow: firstRow, rows: rows, weights: w.baseAddress!, into: out)
             }

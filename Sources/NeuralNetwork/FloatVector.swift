@@ -14,6 +14,28 @@ protocol FloatVector: SIMD where Scalar == Float {
     func store(_ pointer: UnsafeMutablePointer<Float>)
 }
 
+extension SIMD4: FloatVector where Scalar == Float {
+    @inline(__always) func maximum(_ other: Self) -> Self {
+        var value = self
+        value.replace(with: other, where: other .> value)
+        return value
+    }
+
+    @inline(__always) func relu() -> Self {
+        var value = self
+        value.replace(with: 0, where: value .< 0)
+        return value
+    }
+
+    @inline(__always) static func load(_ pointer: UnsafePointer<Float>) -> Self {
+        UnsafeRawPointer(pointer).assumingMemoryBound(to: Self.self).pointee
+    }
+
+    @inline(__always) func store(_ pointer: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: self, as: Self.self)
+    }
+}
+
 extension SIMD8: FloatVector where Scalar == Float {
     @inline(__always) func maximum(_ other: Self) -> Self {
         var value = self

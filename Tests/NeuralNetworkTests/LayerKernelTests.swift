@@ -120,6 +120,8 @@ struct LayerKernelTests {
             (FeatureShape(height: 5, width: 37, channels: 8), 1, 1, Padding.valid),
             (FeatureShape(height: 4, width: 30, channels: 32), 1, 1, Padding.same),
             (FeatureShape(height: 9, width: 10, channels: 16), 1, 2, Padding.same),
+            (FeatureShape(height: 12, width: 12, channels: 12), 1, 1, Padding.same),
+            (FeatureShape(height: 10, width: 13, channels: 36), 1, 2, Padding.same),
             (FeatureShape(height: 7, width: 7, channels: 3), 2, 1, Padding.valid),
             (FeatureShape(height: 2, width: 2, channels: 5), 1, 1, Padding.same)
         ])

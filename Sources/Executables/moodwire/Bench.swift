@@ -211,6 +211,9 @@ struct BenchDetector: AsyncParsableCommand {
     @Option(help: "BlazeFace: minimum face score (default: the model's).")
     var minScore: Double?
 
+    @Flag(help: "BlazeFace: also print each layer's median time (one thread), slowest first, and the time per kind of layer.")
+    var layers = false
+
     @OptionGroup(title: "Face detection") var detection: DetectionArguments
 
     @Flag(help: "Also run the OpenCV reference script and compare.")
@@ -277,6 +280,31 @@ struct BenchDetector: AsyncParsableCommand {
             let measured = DetectorBenchmark.measure(blazeFace: model, photos: photos, threads: threadCount, minScore: minScore, seconds: seconds)
             if !json { measured.forEach { print($0.line) } }
             rows += measured
+        }
+        if layers && !json {
+            let model = try BlazeFaceDetector(contentsOf: path)
+            let letterbox = Letterbox(side: model.inputSide, imageWidth: photos[0].image.width, imageHeight: photos[0].image.height)
+            let table = model.network.normalization.table
+            let profile = ClassifierBenchmark.profileLayers(
+                of: model.network, inputs: letterbox.bytes(of: photos[0].image).map { table[Int($0)] }, batch: 1, runs: 100)
+            let total = profile.reduce(0) { $0 + $1.msPerFace }
+            print(String(format: "\nper layer, one thread, %@ (median ms; %.3f ms in all):", photos[0].name, total))
+            // Kinds from the converter's node names (conv2d_3, depthwise_conv2d_7, ...).
+            var kinds: [String: Double] = [:]
+            for layer in profile {
+                let kind = layer.name.split(separator: "_").filter { Int($0) == nil }.joined(separator: "_")
+                kinds[kind, default: 0] += layer.msPerFace
+            }
+            func padded(_ name: String) -> String { name.padding(toLength: max(28, name.count), withPad: " ", startingAt: 0) }
+            for (kind, ms) in kinds.sorted(by: { $0.value > $1.value }) {
+                print(String(format: "  %@ %8.3f  %4.1f%%", padded(kind), ms, ms / total * 100))
+            }
+            for layer in profile.sorted(by: { $0.msPerFace > $1.msPerFace }).prefix(15) {
+                let gflops =
+                    layer.multiplyAccumulates > 0
+                    ? String(format: "%7.1f GFLOP/s", 2 * Double(layer.multiplyAccumulates) / layer.msPerFace / 1e6) : ""
+                print(String(format: "  %@ %8.3f  %@", padded(layer.name), layer.msPerFace, gflops))
+            }
         }
         var theirs: [DetectorBenchmark.Measurement] = []
         if reference {
