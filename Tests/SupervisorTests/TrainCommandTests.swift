@@ -74,6 +74,14 @@ struct TrainCommandTests {
         let evalHalf = try StackTestSupport.run("moodwire", ["eval", val, "--model", model], in: directory)
         #expect(evalHalf.status == 0, "\(evalHalf.stderr)")
 
+        // Fine-tuning starts from that model, its architecture included.
+        let tuned = directory + "/tuned.safetensors"
+        let fineTune = try StackTestSupport.run(
+            "moodwire", ["train", train, "--val", val, "--out", tuned, "--init", model, "--epochs", "1", "--batch", "16", "--threads", "2"],
+            in: directory)
+        #expect(fineTune.status == 0 && fineTune.stdout.contains("epoch 1/1"), "\(fineTune.stderr)")
+        #expect(try Self.header(of: tuned)["stage2_conv2/kernel"] != nil)
+
         // Another architecture, a truncated checkpoint, validation labels the training set lacks.
         let other = try StackTestSupport.run(
             "moodwire", ["train", train, "--val", val, "--out", model, "--resume", "--arch", "mini-xception", "--epochs", "4"], in: directory)

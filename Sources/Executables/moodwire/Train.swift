@@ -43,7 +43,7 @@ struct Train: AsyncParsableCommand {
     @Option(help: "Input side in pixels (default 48 for vgg, 64 for mini-xception).")
     var inputSize: Int?
 
-    @Option(help: ArgumentHelp("Start from this model's weights and architecture (fine-tuning).", valueName: "model"))
+    @Option(name: .customLong("init"), help: ArgumentHelp("Start from this model's weights and architecture (fine-tuning).", valueName: "model"))
     var initialize: String?
 
     @Option(help: "Epochs.")
