@@ -64,34 +64,45 @@ struct DepthwiseConv2D: Layer {
             let image = row / outputShape.height
             let firstY = row % outputShape.height
             let count = min(items.upperBound - row, outputShape.height - firstY)
-            computeRows(
-                image: inputs[0] + image * inputShape.count, firstRow: firstY, rows: count,
-                into: output + row * outputShape.rowCount)
             bias.withUnsafeBufferPointer { b in
-                activation.apply(
-                    to: output + row * outputShape.rowCount, pixels: count * outputShape.width,
-                    channels: outputShape.channels, bias: b.baseAddress!)
+                let fused = computeRows(
+                    image: inputs[0] + image * inputShape.count, firstRow: firstY, rows: count,
+                    into: output + row * outputShape.rowCount, epilogue: (b.baseAddress!, activation))
+                if !fused {
+                    activation.apply(
+                        to: output + row * outputShape.rowCount, pixels: count * outputShape.width,
+                        channels: outputShape.channels, bias: b.baseAddress!)
+                }
             }
             row += count
         }
     }
 
-    /// The convolution without bias or activation for output rows `firstRow..<firstRow+rows` of
-    /// one image, written contiguously to `out`.
-    func computeRows(image: UnsafePointer<Float>, firstRow: Int, rows: Int, into out: UnsafeMutablePointer<Float>) {
+    /// The convolution for output rows `firstRow..<firstRow+rows` of one image, written
+    /// contiguously to `out`. With an `epilogue`, the vector paths start each sum from the bias and
+    /// apply the activation as they store, saving a pass over the output; the result says whether
+    /// that happened (else the caller applies them).
+    @discardableResult
+    func computeRows(
+        image: UnsafePointer<Float>, firstRow: Int, rows: Int, into out: UnsafeMutablePointer<Float>,
+        epilogue: (bias: UnsafePointer<Float>, activation: FusedActivation)? = nil
+    ) -> Bool {
         weights.withUnsafeBufferPointer { w in
             if multiplier == 1 && inputShape.channels == 8 && window.strideX == 1 {
                 computeRowsInPixelPairs(image: image, firstRow: firstRow, rows: rows, weights: w.baseAddress!, into: out)
+                return false
             } else if multiplier == 1 && inputShape.channels % 16 == 0 {
-                computeRows(SIMD16<Float>.self, image: image, firstRow: firstRow, rows: rows, weights: w.baseAddress!, into: out)
+                computeRows(SIMD16<Float>.self, image: image, firstRow: firstRow, rows: rows, weights: w.baseAddress!, into: out, epilogue: epilogue)
             } else if multiplier == 1 && inputShape.channels % 8 == 0 {
-                computeRows(SIMD8<Float>.self, image: image, firstRow: firstRow, rows: rows, weights: w.baseAddress!, into: out)
+                computeRows(SIMD8<Float>.self, image: image, firstRow: firstRow, rows: rows, weights: w.baseAddress!, into: out, epilogue: epilogue)
             } else if multiplier == 1 && inputShape.channels % 4 == 0 {
                 // BlazeFace's 12- and 36-channel maps.
-                computeRows(SIMD4<Float>.self, image: image, firstRow: firstRow, rows: rows, weights: w.baseAddress!, into: out)
+                computeRows(SIMD4<Float>.self, image: image, firstRow: firstRow, rows: rows, weights: w.baseAddress!, into: out, epilogue: epilogue)
             } else {
                 computeRowsScalar(image: image, firstRow: firstRow, rows: rows, weights: w.baseAddress!, into: out)
+                return false
             }
+            return epilogue != nil
         }
     }
 
@@ -104,10 +115,14 @@ struct DepthwiseConv2D: Layer {
     @inline(never)
     private func computeRows<V: FloatVector>(
         _: V.Type, image: UnsafePointer<Float>, firstRow: Int, rows: Int,
-        weights: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>
+        weights: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+        epilogue: (bias: UnsafePointer<Float>, activation: FusedActivation)?
     ) {
         let channels = inputShape.channels
         let lanes = V.scalarCount
+        let relu = epilogue?.activation == .relu
+        @inline(__always) func start(_ c: Int) -> V { epilogue.map { V.load($0.bias + c) } ?? V() }
+        @inline(__always) func store(_ value: V, _ target: UnsafeMutablePointer<Float>) { (relu ? value.relu() : value).store(target) }
         let insideStart = window.insideColumns.lowerBound, insideEnd = window.insideColumns.upperBound
         let blocks = insideEnd - insideStart >= 8
         let step = window.strideX * channels
@@ -121,7 +136,8 @@ struct DepthwiseConv2D: Layer {
                     var ox = insideStart
                     while ox < insideEnd {
                         let block = min(ox, insideEnd - 8)
-                        var s0 = V(), s1 = V(), s2 = V(), s3 = V(), s4 = V(), s5 = V(), s6 = V(), s7 = V()
+                        let first = start(c)
+                        var s0 = first, s1 = first, s2 = first, s3 = first, s4 = first, s5 = first, s6 = first, s7 = first
                         for ky in kyStart..<kyEnd {
                             let source = image + ((y0 + ky) * inputShape.width + block * window.strideX - window.padLeft) * channels + c
                             let tap = weights + ky * window.width * channels + c
@@ -139,14 +155,14 @@ struct DepthwiseConv2D: Layer {
                             }
                         }
                         let target = destination + block * channels + c
-                        s0.store(target)
-                        s1.store(target + channels)
-                        s2.store(target + 2 * channels)
-                        s3.store(target + 3 * channels)
-                        s4.store(target + 4 * channels)
-                        s5.store(target + 5 * channels)
-                        s6.store(target + 6 * channels)
-                        s7.store(target + 7 * channels)
+                        store(s0, target)
+                        store(s1, target + channels)
+                        store(s2, target + 2 * channels)
+                        store(s3, target + 3 * channels)
+                        store(s4, target + 4 * channels)
+                        store(s5, target + 5 * channels)
+                        store(s6, target + 6 * channels)
+                        store(s7, target + 7 * channels)
                         ox = block + 8
                     }
                     c += lanes
@@ -158,7 +174,9 @@ struct DepthwiseConv2D: Layer {
                 var c = 0
                 while c < channels {
                     let runs = min(4, (channels - c) / lanes)
-                    var s0 = V(), s1 = V(), s2 = V(), s3 = V()
+                    var s0 = start(c)
+                    var s1 = runs > 1 ? start(c + lanes) : V(), s2 = runs > 2 ? start(c + 2 * lanes) : V()
+                    var s3 = runs > 3 ? start(c + 3 * lanes) : V()
                     for ky in kyStart..<kyEnd {
                         let source = image + ((y0 + ky) * inputShape.width + x0) * channels + c
                         let tap = weights + ky * window.width * channels + c
@@ -171,10 +189,10 @@ struct DepthwiseConv2D: Layer {
                         }
                     }
                     let target = destination + ox * channels + c
-                    s0.store(target)
-                    if runs > 1 { s1.store(target + lanes) }
-                    if runs > 2 { s2.store(target + 2 * lanes) }
-                    if runs > 3 { s3.store(target + 3 * lanes) }
+                    store(s0, target)
+                    if runs > 1 { store(s1, target + lanes) }
+                    if runs > 2 { store(s2, target + 2 * lanes) }
+                    if runs > 3 { store(s3, target + 3 * lanes) }
                     c += runs * lanes
                 }
             }

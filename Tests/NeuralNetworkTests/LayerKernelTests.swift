@@ -127,17 +127,19 @@ struct LayerKernelTests {
         ])
     func depthwise(shape: FeatureShape, multiplier: Int, stride: Int, padding: Padding) {
         let batch = 2
-        let layer = DepthwiseConv2D(
-            name: "dw", input: shape,
-            weights: NetworkTestSupport.randomFloats(9 * shape.channels * multiplier, seed: 21),
-            bias: NetworkTestSupport.randomFloats(shape.channels * multiplier, seed: 22), multiplier: multiplier,
-            kernel: (3, 3), stride: (stride, stride), padding: padding, activation: .relu)
-        let input = NetworkTestSupport.randomFloats(batch * shape.count, seed: 23)
-        let expected = layer.naiveForward(input, batch: batch)
-        for pieces in [1, 3] {
-            #expect(
-                NetworkTestSupport.maxDifference(NetworkTestSupport.run(layer, inputs: [input], batch: batch, pieces: pieces), expected)
-                    < Self.tolerance)
+        for activation in [FusedActivation.relu, .none] {
+            let layer = DepthwiseConv2D(
+                name: "dw", input: shape,
+                weights: NetworkTestSupport.randomFloats(9 * shape.channels * multiplier, seed: 21),
+                bias: NetworkTestSupport.randomFloats(shape.channels * multiplier, seed: 22), multiplier: multiplier,
+                kernel: (3, 3), stride: (stride, stride), padding: padding, activation: activation)
+            let input = NetworkTestSupport.randomFloats(batch * shape.count, seed: 23)
+            let expected = layer.naiveForward(input, batch: batch)
+            for pieces in [1, 3] {
+                #expect(
+                    NetworkTestSupport.maxDifference(NetworkTestSupport.run(layer, inputs: [input], batch: batch, pieces: pieces), expected)
+                        < Self.tolerance, "\(activation)")
+            }
         }
     }
 
