@@ -9,9 +9,10 @@ import ModelFormat
 ///
 /// Receptive fields up to `PackedGemm.maxDepth` floats run on the register-blocked `PackedGemm`
 /// as an implicit GEMM: each kernel tap is a slice of K read straight from the input, bias and
-/// activation fused into the store. A stride-1 convolution first copies the input rows it reads
-/// into a zero-bordered tile, so that every pixel, border included, takes the 8-row blocks (see
-/// `borderedRows`); other strides read the input in place. Deeper receptive fields gather each
+/// activation fused into the store. A 1x1 stride-1 convolution is one plain GEMM over the pixels.
+/// Another stride-1 convolution first copies the input rows it reads into a zero-bordered tile, so
+/// that every pixel, border included, takes the 8-row blocks (see `borderedRows`); other strides
+/// read the input in place. Deeper receptive fields gather each
 /// output pixel's receptive field into a scratch matrix (im2col), a tile of rows at a time so it
 /// stays in cache, and multiply it with OpenBLAS.
 struct Conv2D: Layer {
@@ -59,7 +60,8 @@ struct Conv2D: Layer {
         self.bias = bias ?? [Float](repeating: 0, count: outputChannels)
         self.activation = activation
         let patchSize = kernel.height * kernel.width * input.channels
-        let bordered = stride == (1, 1) && patchSize <= PackedGemm.maxDepth
+        let pointwise = kernel == (1, 1) && stride == (1, 1)
+        let bordered = stride == (1, 1) && !pointwise && patchSize <= PackedGemm.maxDepth
         let borderedWidth = window.outputWidth + kernel.width - 1
         self.bordered = bordered
         self.borderedWidth = borderedWidth
@@ -109,6 +111,14 @@ struct Conv2D: Layer {
     ) {
         if let packed, bordered {
             borderedRows(items, input: inputs[0], output: output, packed: packed, scratch: scratch)
+            return
+        }
+        if let packed, window.height == 1 && window.width == 1 && window.strideY == 1 && window.strideX == 1 {
+            // A 1x1 stride-1 convolution maps pixel to pixel, and rows are contiguous across
+            // images: the whole range is one plain GEMM over its pixels, read in place.
+            PackedGemm.multiply(
+                m: items.count * outputShape.width, a: inputs[0] + items.lowerBound * inputShape.rowCount, lda: inputShape.channels,
+                b: packed, activation: activation, c: output + items.lowerBound * outputShape.rowCount, ldc: outputShape.channels)
             return
         }
         if let packed {
