@@ -96,7 +96,6 @@ public final class BlazeFaceDetector {
 
     /// Every anchor of the last run scoring at least `minScore`, decoded, in anchor order.
     func decode(minScore: Double) -> [AnchorDetection] {
-        // sigmoid(s) >= minScore exactly when s >= logit(minScore): most anchors need no exp.
         let clip = options.scoreClippingThresh
         var detections: [AnchorDetection] = []
         var anchorIndex = 0

@@ -185,7 +185,7 @@ public enum WeightPrecision: String, Sendable, CaseIterable, CustomStringConvert
         bytes.reserveCapacity(values.count * self.bytes)
         switch self {
         case .float32:
-            for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+            values.map { $0.bitPattern.littleEndian }.withUnsafeBytes { bytes.append(contentsOf: $0) }
         case .float16:
             for value in values {
                 let half = Float16(value)

@@ -39,6 +39,8 @@ struct Conv2D: Layer {
     let bordered: Bool
     /// The bordered tile's width in pixels: the output width plus the kernel width less one.
     let borderedWidth: Int
+    /// 1x1, stride 1 on `PackedGemm`: one plain GEMM over the pixels.
+    let pointwise: Bool
 
     /// Floats of im2col scratch one thread aims to stay within (fits in L2 with the weights).
     static let scratchBudget = 48 * 1024
@@ -62,6 +64,7 @@ struct Conv2D: Layer {
         let patchSize = kernel.height * kernel.width * input.channels
         let pointwise = kernel == (1, 1) && stride == (1, 1)
         let bordered = stride == (1, 1) && !pointwise && patchSize <= PackedGemm.maxDepth
+        self.pointwise = pointwise
         let borderedWidth = window.outputWidth + kernel.width - 1
         self.bordered = bordered
         self.borderedWidth = borderedWidth
@@ -113,7 +116,7 @@ struct Conv2D: Layer {
             borderedRows(items, input: inputs[0], output: output, packed: packed, scratch: scratch)
             return
         }
-        if let packed, window.height == 1 && window.width == 1 && window.strideY == 1 && window.strideX == 1 {
+        if let packed, pointwise {
             // A 1x1 stride-1 convolution maps pixel to pixel, and rows are contiguous across
             // images: the whole range is one plain GEMM over its pixels, read in place.
             PackedGemm.multiply(

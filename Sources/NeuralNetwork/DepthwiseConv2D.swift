@@ -65,32 +65,24 @@ struct DepthwiseConv2D: Layer {
             let firstY = row % outputShape.height
             let count = min(items.upperBound - row, outputShape.height - firstY)
             bias.withUnsafeBufferPointer { b in
-                let fused = computeRows(
+                computeRows(
                     image: inputs[0] + image * inputShape.count, firstRow: firstY, rows: count,
                     into: output + row * outputShape.rowCount, epilogue: (b.baseAddress!, activation))
-                if !fused {
-                    activation.apply(
-                        to: output + row * outputShape.rowCount, pixels: count * outputShape.width,
-                        channels: outputShape.channels, bias: b.baseAddress!)
-                }
             }
             row += count
         }
     }
 
     /// The convolution for output rows `firstRow..<firstRow+rows` of one image, written
-    /// contiguously to `out`. With an `epilogue`, the vector paths start each sum from the bias and
-    /// apply the activation as they store, saving a pass over the output; the result says whether
-    /// that happened (else the caller applies them).
-    @discardableResult
+    /// contiguously to `out`; with an `epilogue`, plus bias and activation. The vector paths start
+    /// each sum from the bias and apply the activation as they store, saving a pass over the output.
     func computeRows(
         image: UnsafePointer<Float>, firstRow: Int, rows: Int, into out: UnsafeMutablePointer<Float>,
         epilogue: (bias: UnsafePointer<Float>, activation: FusedActivation)? = nil
-    ) -> Bool {
+    ) {
         weights.withUnsafeBufferPointer { w in
             if multiplier == 1 && inputShape.channels == 8 && window.strideX == 1 {
-                computeRowsInPixelPairs(image: image, firstRow: firstRow, rows: rows, weights: w.baseAddress!, into: out)
-                return false
+                computeRowsInPixelPairs(image: image, firstRow: firstRow, rows: rows, weights: w.baseAddress!, into: out, epilogue: epilogue)
             } else if multiplier == 1 && inputShape.channels % 16 == 0 {
                 computeRows(SIMD16<Float>.self, image: image, firstRow: firstRow, rows: rows, weights: w.baseAddress!, into: out, epilogue: epilogue)
             } else if multiplier == 1 && inputShape.channels % 8 == 0 {
@@ -100,9 +92,10 @@ struct DepthwiseConv2D: Layer {
                 computeRows(SIMD4<Float>.self, image: image, firstRow: firstRow, rows: rows, weights: w.baseAddress!, into: out, epilogue: epilogue)
             } else {
                 computeRowsScalar(image: image, firstRow: firstRow, rows: rows, weights: w.baseAddress!, into: out)
-                return false
+                if let epilogue {
+                    epilogue.activation.apply(to: out, pixels: rows * outputShape.width, channels: outputShape.channels, bias: epilogue.bias)
+                }
             }
-            return epilogue != nil
         }
     }
 
@@ -206,10 +199,17 @@ struct DepthwiseConv2D: Layer {
     @inline(never)
     private func computeRowsInPixelPairs(
         image: UnsafePointer<Float>, firstRow: Int, rows: Int,
-        weights: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>
+        weights: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+        epilogue: (bias: UnsafePointer<Float>, activation: FusedActivation)?
     ) {
         typealias V = SIMD16<Float>
         let insideStart = window.insideColumns.lowerBound, insideEnd = window.insideColumns.upperBound
+        let relu = epilogue?.activation == .relu
+        let bias8 = epilogue.map { SIMD8<Float>.load($0.bias) } ?? SIMD8<Float>()
+        let biasPair = V(lowHalf: bias8, highHalf: bias8)
+        @inline(__always) func store<W: FloatVector>(_ value: W, _ target: UnsafeMutablePointer<Float>) {
+            (relu ? value.relu() : value).store(target)
+        }
         var destination = out
         for oy in firstRow..<(firstRow + rows) {
             let y0 = oy * window.strideY - window.padTop
@@ -217,7 +217,8 @@ struct DepthwiseConv2D: Layer {
             var ox = 0
             while ox < outputShape.width {
                 if ox >= insideStart && ox + 16 <= insideEnd {
-                    var s0 = V(), s1 = V(), s2 = V(), s3 = V(), s4 = V(), s5 = V(), s6 = V(), s7 = V()
+                    var s0 = biasPair, s1 = biasPair, s2 = biasPair, s3 = biasPair
+                    var s4 = biasPair, s5 = biasPair, s6 = biasPair, s7 = biasPair
                     for ky in kyStart..<kyEnd {
                         let source = image + ((y0 + ky) * inputShape.width + ox - window.padLeft) * 8
                         let tap = weights + ky * window.width * 8
@@ -236,19 +237,19 @@ struct DepthwiseConv2D: Layer {
                         }
                     }
                     let target = destination + ox * 8
-                    s0.store(target)
-                    s1.store(target + 16)
-                    s2.store(target + 32)
-                    s3.store(target + 48)
-                    s4.store(target + 64)
-                    s5.store(target + 80)
-                    s6.store(target + 96)
-                    s7.store(target + 112)
+                    store(s0, target)
+                    store(s1, target + 16)
+                    store(s2, target + 32)
+                    store(s3, target + 48)
+                    store(s4, target + 64)
+                    store(s5, target + 80)
+                    store(s6, target + 96)
+                    store(s7, target + 112)
                     ox += 16
                     continue
                 }
                 let x0 = ox - window.padLeft
-                var sum = SIMD8<Float>()
+                var sum = bias8
                 for ky in kyStart..<kyEnd {
                     let source = image + ((y0 + ky) * inputShape.width + x0) * 8
                     let tap = weights + ky * window.width * 8
@@ -256,7 +257,7 @@ struct DepthwiseConv2D: Layer {
                         sum = sum.addingProduct(SIMD8<Float>.load(source + kx * 8), SIMD8<Float>.load(tap + kx * 8))
                     }
                 }
-                sum.store(destination + ox * 8)
+                store(sum, destination + ox * 8)
                 ox += 1
             }
             destination += outputShape.rowCount
