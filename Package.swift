@@ -98,7 +98,7 @@ let package = Package(
         // SQLite connections and prepared statements with typed errors.
         .target(name: "SQLite", dependencies: ["CSQLite"]),
         // The results schema and store, and the read-only query and report.
-        .target(name: "ResultDatabase", dependencies: ["SQLite", "Results", "PipelineProtocol", "TextFormats"]),
+        .target(name: "ResultDatabase", dependencies: ["SQLite", "Imaging", "Results", "PipelineProtocol", "TextFormats"]),
         // One child-process type: posix_spawn, process groups, piped output, exit status; the
         // sysexits statuses the stages end with.
         .target(name: "Processes"),

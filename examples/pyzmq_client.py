@@ -11,6 +11,7 @@ documented in docs/protocol.md. Prints one JSON object per image, in the order g
 """
 import argparse
 import json
+import math
 import struct
 import sys
 import time
@@ -18,10 +19,12 @@ import time
 import zmq
 
 HEADER = struct.Struct("<4sBBHQqIIIIIH")  # 46 bytes, then the UTF-8 source id
-MAGIC, VERSION = b"MOOD", 1
+MAGIC, VERSION = b"MOOD", 2
 KIND_FRAME, KIND_ACK = 1, 4
 FLAG_ACKNOWLEDGED = 1
 EMOTIONS = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
+KEYPOINTS = ["right_eye", "left_eye", "nose_tip", "mouth_center", "right_ear_tragion", "left_ear_tragion"]
+FACE = struct.Struct("<4if12f")  # box, detector score (NaN: none), six keypoints (NaN: none)
 
 
 def encode_header(kind, source, seq, captured_at_us, flags=0):
@@ -32,21 +35,27 @@ def encode_header(kind, source, seq, captured_at_us, flags=0):
 def decode_header(data):
     magic, version, kind, flags, seq, captured, width, height, faces, detect_us, classify_us, length = HEADER.unpack_from(data)
     if magic != MAGIC or version != VERSION:
-        raise ValueError("not a Moodwire v1 message")
+        raise ValueError(f"not a Moodwire v{VERSION} message")
     source = data[HEADER.size:HEADER.size + length].decode()
     return dict(kind=kind, flags=flags, seq=seq, captured_at_us=captured, width=width, height=height,
                 face_count=faces, detect_us=detect_us, classify_us=classify_us, source=source)
 
 
-def decode_faces(header, boxes, probabilities):
+def decode_faces(header, records, probabilities):
     faces = []
     for i in range(header["face_count"]):
-        x, y, w, h = struct.unpack_from("<4i", boxes, 16 * i)
+        x, y, w, h, score, *points = FACE.unpack_from(records, FACE.size * i)
         scores = struct.unpack_from("<7f", probabilities, 28 * i)
         best = max(range(7), key=lambda k: scores[k])
-        faces.append({"box": {"x": x, "y": y, "w": w, "h": h}, "emotion": EMOTIONS[best],
-                      "confidence": round(scores[best], 6),
-                      "probabilities": {e: round(p, 6) for e, p in zip(EMOTIONS, scores)}})
+        face = {"box": {"x": x, "y": y, "w": w, "h": h}}
+        if not math.isnan(score):
+            face["score"] = round(score, 3)
+        if not math.isnan(points[0]):
+            face["keypoints"] = {name: [round(points[2 * k], 3), round(points[2 * k + 1], 3)]
+                                 for k, name in enumerate(KEYPOINTS)}
+        face.update({"emotion": EMOTIONS[best], "confidence": round(scores[best], 6),
+                     "probabilities": {e: round(p, 6) for e, p in zip(EMOTIONS, scores)}})
+        faces.append(face)
     return faces
 
 

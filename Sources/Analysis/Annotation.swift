@@ -2,7 +2,8 @@ import Imaging
 import Results
 
 /// Draws analysis results on a photo: a box per face in its top emotion's colour and a label
-/// with the emotion and its probability above it (inside the box when there is no room above).
+/// with the emotion and its probability above it (inside the box when there is no room above), and
+/// the detector's keypoints as dots.
 public enum Annotation {
     static func color(_ emotion: Emotion) -> (UInt8, UInt8, UInt8) {
         switch emotion {
@@ -22,7 +23,13 @@ public enum Annotation {
             let emotion = face.scores.top
             let color = color(emotion)
             let box = face.box
-            canvas.strokeRectangle(box, color: color, thickness: max(2, min(box.width, box.height) / 40))
+            let thickness = max(2, min(box.width, box.height) / 40)
+            canvas.strokeRectangle(box, color: color, thickness: thickness)
+            for point in face.face.keypoints {
+                let dot = 2 * thickness
+                canvas.fill(
+                    PixelRect(x: Int(point.x.rounded()) - dot / 2, y: Int(point.y.rounded()) - dot / 2, width: dot, height: dot), color: color)
+            }
             let scale = max(1, min(4, box.width / 60))
             let label = "\(emotion.rawValue) \(Int((face.scores.confidence * 100).rounded()))%"
             let text = RGBImage.textSize(label, scale: scale)

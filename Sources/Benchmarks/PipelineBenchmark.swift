@@ -31,20 +31,21 @@ public struct PipelineBenchmark {
         public var detectors: Int
         public var classifiers: Int
         public var basePort: Int
-        public var cascadePath: String
+        /// The detector of the detector-alone runs and of the stack.
+        public var detection: DetectionArguments
         public var modelPath: String
         public var workDirectory: String
 
         public init(
             video: String, executableDirectory: String, detectors: Int = 2, classifiers: Int = 1, basePort: Int,
-            cascadePath: String, modelPath: String, workDirectory: String
+            detection: DetectionArguments, modelPath: String, workDirectory: String
         ) {
             self.video = video
             self.executableDirectory = executableDirectory
             self.detectors = detectors
             self.classifiers = classifiers
             self.basePort = basePort
-            self.cascadePath = cascadePath
+            self.detection = detection
             self.modelPath = modelPath
             self.workDirectory = workDirectory
         }
@@ -64,6 +65,8 @@ public struct PipelineBenchmark {
         public var frameWidth: Int
         public var frameHeight: Int
         public var frameCount: Int
+        /// The detector's name (`--detector`).
+        public var detector: String
         public var detectors: Int
         public var classifiers: Int
         public var detectorAloneFramesPerSecond: Double
@@ -95,15 +98,16 @@ public struct PipelineBenchmark {
         progress("reading the video's frames")
         let frames = try Self.frames(of: configuration.video)
         guard let first = frames.first else { throw BenchmarkError.noFrames(configuration.video) }
-        let cascade = try HaarCascade(contentsOf: configuration.cascadePath)
+        // Loaded once here so that a bad detector fails before anything runs.
+        _ = try configuration.detection.makeLocator(threads: 1)
 
         progress("detector alone, \(configuration.detectors) thread(s)")
         let classifier = try EmotionClassifier(modelPath: configuration.modelPath, maxBatch: 32)
         let cropSide = classifier.network.inputShape.width
-        let alone = (0..<3).map { _ in detectorAlone(frames, cascade: cascade, threads: configuration.detectors, cropSide: cropSide) }.sorted()[1]
+        let alone = (0..<3).map { _ in detectorAlone(frames, threads: configuration.detectors, cropSide: cropSide) }.sorted()[1]
 
         progress("single-frame processing time")
-        let single = singleFrameMilliseconds(frames, cascade: cascade, classifier: classifier)
+        let single = try singleFrameMilliseconds(frames, classifier: classifier)
 
         progress("stack at full speed")
         var peaks: [String: Int] = [:]
@@ -119,7 +123,7 @@ public struct PipelineBenchmark {
 
         return Result(
             frameWidth: first.header.width, frameHeight: first.header.height, frameCount: frames.count,
-            detectors: configuration.detectors, classifiers: configuration.classifiers,
+            detector: configuration.detection.detector.rawValue, detectors: configuration.detectors, classifiers: configuration.classifiers,
             detectorAloneFramesPerSecond: alone, singleFrameMilliseconds: single,
             fullSpeed: fullSpeed, paced: paced, recorderFaceRowsPerSecond: recorder.faceRowsPerSecond,
             peakResidentMegabytes: peaks.mapValues { Double($0) / 1_048_576 })
@@ -141,16 +145,18 @@ public struct PipelineBenchmark {
     }
 
     /// Frames per second of `threads` detector workers sharing the frames, one frame each at a time.
-    func detectorAlone(_ frames: [FrameMessage], cascade: HaarCascade, threads: Int, cropSide: Int) -> Double {
+    func detectorAlone(_ frames: [FrameMessage], threads: Int, cropSide: Int) -> Double {
         let next = Atomic<Int>(0)
         let start = ContinuousClock.now
         let group = DispatchGroup()
         let logger = logger
         let work = Handover(frames)
+        let detection = configuration.detection
         for _ in 0..<threads {
             group.enter()
             Thread {
-                let worker = DetectorWorker(detector: FaceDetector(cascade: cascade, threads: 1), cropSide: cropSide, logger: logger)
+                // Loaded before (in `run`), so it loads here too.
+                let worker = DetectorWorker(locator: try! detection.makeLocator(threads: 1), cropSide: cropSide, logger: logger)
                 while true {
                     let index = next.add(1, ordering: .relaxed).oldValue
                     guard index < work.value.count else { break }
@@ -164,9 +170,9 @@ public struct PipelineBenchmark {
     }
 
     /// Median of decode + detect + crop + classify for one frame at a time, one thread.
-    func singleFrameMilliseconds(_ frames: [FrameMessage], cascade: HaarCascade, classifier model: EmotionClassifier) -> Double {
+    func singleFrameMilliseconds(_ frames: [FrameMessage], classifier model: EmotionClassifier) throws -> Double {
         let worker = DetectorWorker(
-            detector: FaceDetector(cascade: cascade, threads: 1), cropSide: model.network.inputShape.width, logger: logger)
+            locator: try configuration.detection.makeLocator(threads: 1), cropSide: model.network.inputShape.width, logger: logger)
         let classifier = ClassifierWorker(classifier: model)
         var times: [Double] = []
         for frame in frames.prefix(120) {
@@ -181,6 +187,7 @@ public struct PipelineBenchmark {
         let database = configuration.workDirectory + "/pipeline-\(name).db"
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
         var stages = try StageArguments.parse([])
+        stages.detection = configuration.detection
         stages.ingest.sources = ["\(name)=\(configuration.video)"]
         stages.ingest.fps = fps ?? 0
         stages.database.db = database

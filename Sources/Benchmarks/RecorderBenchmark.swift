@@ -84,15 +84,19 @@ public enum RecorderBenchmark {
                 kind: .results, source: "bench", seq: UInt64(frame),
                 capturedAt: 1_700_000_000_000_000 + Int64(frame) * 33_333,
                 width: 1280, height: 720, detectMicros: 21_000, classifyMicros: 900)
-            var boxes: [PixelRect] = []
+            var faces: [DetectedFace] = []
             var probabilities: [Float] = []
             for face in 0..<facesPerFrame {
-                boxes.append(PixelRect(x: 10 + 100 * face, y: 200, width: 96, height: 96))
+                let box = PixelRect(x: 10 + 100 * face, y: 200, width: 96, height: 96)
+                let keypoints = (0..<DetectedFace.keypointNames.count).map {
+                    FramePoint(x: Float(box.x + 16 * $0) + 0.25, y: Float(box.y + 40) + 0.5)
+                }
+                faces.append(DetectedFace(box: box, score: 0.75, keypoints: keypoints))
                 let weights = (0..<7).map { Float(1 + (7 * frame + 3 * face + 5 * $0) % 11) }
                 let total = weights.reduce(0, +)
                 probabilities += weights.map { $0 / total }
             }
-            return ResultsMessage(header: header, boxes: boxes, probabilities: probabilities)
+            return ResultsMessage(header: header, faces: faces, probabilities: probabilities)
         }
     }
 }

@@ -41,7 +41,7 @@ final class ClassifierLoop {
         // Linger 0: what is unacknowledged at exit is reported, not waited for silently.
         output = try ZMQSocket(context, .push, highWaterMark: configuration.highWaterMark, lingerMilliseconds: 0)
         acks = try ZMQSocket(context, .subscribe, highWaterMark: 100_000, lingerMilliseconds: 0)
-        try input.setMaxMessageSize(Int64(WireProtocol.maxCropBytes + WireProtocol.maxFaces * WireProtocol.boxBytes + 4096))
+        try input.setMaxMessageSize(Int64(WireProtocol.maxCropBytes + WireProtocol.maxFaces * WireProtocol.faceBytes + 4096))
         try input.connect(configuration.faces)
         try output.connect(configuration.results)
         try acks.connect(configuration.acks)
@@ -91,7 +91,7 @@ final class ClassifierLoop {
                 let frame = try FacesMessage(parts: message)
                 reportCropSide(frame.cropSide)
                 batch.append(frame)
-                faceCount += frame.boxes.count
+                faceCount += frame.faces.count
             } catch {
                 malformed.record(error, socket: "faces")
             }

@@ -22,21 +22,21 @@ public final class ClassifierWorker {
         let start = ContinuousClock.now
         var crops: [GrayImage] = []
         for frame in frames {
-            for index in frame.boxes.indices { crops.append(frame.crop(index)) }
+            for index in frame.faces.indices { crops.append(frame.crop(index)) }
         }
         let scores = crops.isEmpty ? [] : classifier.classify(crops, flipAveraged: flipAveraged)
         let micros = (ContinuousClock.now - start).wireMicroseconds
         var next = 0
         return frames.map { frame in
             var probabilities: [Float] = []
-            probabilities.reserveCapacity(frame.boxes.count * Emotion.allCases.count)
-            for _ in frame.boxes {
+            probabilities.reserveCapacity(frame.faces.count * Emotion.allCases.count)
+            for _ in frame.faces {
                 probabilities += scores[next].probabilities
                 next += 1
             }
             var header = frame.header
             header.classifyMicros = micros
-            return ResultsMessage(header: header, boxes: frame.boxes, probabilities: probabilities)
+            return ResultsMessage(header: header, faces: frame.faces, probabilities: probabilities)
         }
     }
 }

@@ -14,32 +14,28 @@ public struct DetectorServiceConfiguration: Sendable {
     public var faces: String
     /// Frames waiting in this worker: small, so that the broker hands frames to idle workers.
     public var highWaterMark: Int32
-    public var options: DetectionOptions
-    public var conversion: GrayConversion
     /// Side of the face crops sent on: the classifier model's input size.
     public var cropSide: Int
 
     public init(
-        endpoints: PipelineEndpoints = PipelineEndpoints(), highWaterMark: Int32 = 2,
-        options: DetectionOptions = DetectionOptions(), conversion: GrayConversion = .rgbWeighted, cropSide: Int
+        endpoints: PipelineEndpoints = PipelineEndpoints(), highWaterMark: Int32 = 2, cropSide: Int
     ) {
         precondition((1...WireProtocol.maxCropSide).contains(cropSide), "a crop side the wire protocol carries")
         frames = endpoints.connect(.framesOut)
         faces = endpoints.connect(.facesIn)
         self.highWaterMark = highWaterMark
-        self.options = options
-        self.conversion = conversion
         self.cropSide = cropSide
     }
 }
 
 /// The detector stage: frames in, faces out, one frame at a time on a dedicated thread.
 public enum DetectorService {
-    public static func make(_ configuration: DetectorServiceConfiguration, detector: FaceDetector, logger: Logger) -> BlockingService {
+    /// `makeLocator` loads the detector on the service's thread, which alone uses it.
+    public static func make(
+        _ configuration: DetectorServiceConfiguration, makeLocator: @escaping @Sendable () throws -> FaceLocator, logger: Logger
+    ) -> BlockingService {
         BlockingService(name: "moodwire.detector") { stop in
-            let worker = DetectorWorker(
-                detector: detector, options: configuration.options,
-                conversion: configuration.conversion, cropSide: configuration.cropSide, logger: logger)
+            let worker = DetectorWorker(locator: try makeLocator(), cropSide: configuration.cropSide, logger: logger)
             let context = ZMQContext()
             let input = try ZMQSocket(context, .pull, highWaterMark: configuration.highWaterMark)
             let output = try ZMQSocket(context, .push, highWaterMark: configuration.highWaterMark)
@@ -64,12 +60,12 @@ public enum DetectorService {
                 let faces = worker.faces(in: frame)
                 latency.record(duration: ContinuousClock.now - start)
                 frames.increment()
-                faceCounter.increment(by: faces.boxes.count)
+                faceCounter.increment(by: faces.faces.count)
                 logger.trace(
                     "frame detected",
                     metadata: [
                         "source": "\(frame.header.source)", "seq": "\(frame.header.seq)",
-                        "faces": "\(faces.boxes.count)"
+                        "faces": "\(faces.faces.count)"
                     ])
                 // Back-pressure from the classifiers: wait, but never past a stop request. A frame
                 // dropped here is re-sent by its ingest if it was an acknowledged one.

@@ -8,23 +8,16 @@ import Timing
 /// The detector stage's work on one frame, without the sockets: decode the image, find the faces,
 /// cut fer's crop of each and resize it to the classifier model's input size, `cropSide` (the
 /// same pixels `moodwire analyze` feeds the network). One worker per thread (it owns a TurboJPEG
-/// handle).
+/// handle and the detector).
 public final class DetectorWorker {
-    public let detector: FaceDetector
-    public let options: DetectionOptions
-    public let conversion: GrayConversion
+    public let locator: FaceLocator
     public let cropSide: Int
     private let decoder = ImageDecoder(maxPixels: WireProtocol.maxPixels)
     private let logger: Logger
 
-    public init(
-        detector: FaceDetector, options: DetectionOptions = DetectionOptions(),
-        conversion: GrayConversion = .rgbWeighted, cropSide: Int, logger: Logger
-    ) {
+    public init(locator: FaceLocator, cropSide: Int, logger: Logger) {
         self.cropSide = cropSide
-        self.detector = detector
-        self.options = options
-        self.conversion = conversion
+        self.locator = locator
         self.logger = logger
     }
 
@@ -33,27 +26,23 @@ public final class DetectorWorker {
     public func faces(in frame: FrameMessage) -> FacesMessage {
         let start = ContinuousClock.now
         var header = frame.header
-        let image: GrayImage
+        let image: DecodedFrame
         do {
-            image = try decoder.decodeGray(Data(frame.image), source: "\(header.source) frame \(header.seq)", conversion: conversion)
+            image = try locator.decode(Data(frame.image), source: "\(header.source) frame \(header.seq)", with: decoder)
         } catch {
             logger.debug("undecodable frame", metadata: ["source": "\(header.source)", "seq": "\(header.seq)", "error": "\(error)"])
             header.flags.insert(.undecodable)
             header.detectMicros = (ContinuousClock.now - start).wireMicroseconds
-            return FacesMessage(header: header, boxes: [], crops: [], cropSide: cropSide)
+            return FacesMessage(header: header, faces: [], crops: [], cropSide: cropSide)
         }
         header.width = image.width
         header.height = image.height
-        let padValue = FaceCrop.padValue(of: image)
-        var boxes: [PixelRect] = []
-        var crops: [UInt8] = []
         let facesThatFit = WireProtocol.maxCropBytes / (cropSide * cropSide)
-        for box in detector.detect(image, options: options).prefix(min(WireProtocol.maxFaces, facesThatFit)) {
-            guard let crop = FaceCrop.crop(image, box: box, padValue: padValue) else { continue }
-            boxes.append(box)
-            crops += BilinearResize.resize(crop, width: cropSide, height: cropSide).pixels
-        }
+        let located = locator.locate(in: image, limit: min(WireProtocol.maxFaces, facesThatFit))
+        var crops: [UInt8] = []
+        crops.reserveCapacity(located.count * cropSide * cropSide)
+        for face in located { crops += BilinearResize.resize(face.crop, width: cropSide, height: cropSide).pixels }
         header.detectMicros = (ContinuousClock.now - start).wireMicroseconds
-        return FacesMessage(header: header, boxes: boxes, crops: crops, cropSide: cropSide)
+        return FacesMessage(header: header, faces: located.map(\.face), crops: crops, cropSide: cropSide)
     }
 }

@@ -35,15 +35,18 @@ public final class ImageDecoder {
         try decodeGray(try JPEGDecoder.readFile(path), source: path, conversion: conversion)
     }
 
-    /// The image in colour, upright, for drawing on.
-    public func decodeRGB(contentsOf path: String) throws(ImageError) -> RGBImage {
-        let data = try JPEGDecoder.readFile(path)
-        switch try Self.format(of: data, source: path) {
+    /// The image in colour, upright.
+    public func decodeRGB(_ data: Data, source: String) throws(ImageError) -> RGBImage {
+        switch try Self.format(of: data, source: source) {
         case .jpeg:
-            let image = try jpeg.decodeRGB(data, source: path)
+            let image = try jpeg.decodeRGB(data, source: source)
             return ExifOrientation.read(jpeg: data).map(image.applyingOrientation) ?? image
         case .png:
-            return try png.decodeRGB(data, source: path)
+            return try png.decodeRGB(data, source: source)
         }
+    }
+
+    public func decodeRGB(contentsOf path: String) throws(ImageError) -> RGBImage {
+        try decodeRGB(try JPEGDecoder.readFile(path), source: path)
     }
 }

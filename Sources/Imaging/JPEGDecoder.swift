@@ -107,7 +107,7 @@ public final class JPEGDecoder {
     }
 
     /// A file's bytes, or `.unreadableFile` with the system's errno.
-    static func readFile(_ path: String) throws(ImageError) -> Data {
+    public static func readFile(_ path: String) throws(ImageError) -> Data {
         do {
             return try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {

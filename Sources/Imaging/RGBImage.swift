@@ -13,6 +13,22 @@ public struct RGBImage: Sendable, Equatable {
         self.pixels = pixels
     }
 
+    /// A gray image as RGB (every channel the same).
+    public init(gray: GrayImage) {
+        var pixels = [UInt8](repeating: 0, count: gray.pixels.count * 3)
+        for (i, value) in gray.pixels.enumerated() {
+            pixels[3 * i] = value
+            pixels[3 * i + 1] = value
+            pixels[3 * i + 2] = value
+        }
+        self.init(width: gray.width, height: gray.height, pixels: pixels)
+    }
+
+    /// The image in gray with OpenCV's `cvtColor(RGB2GRAY)` weights (`GrayConversion.rgbWeighted`).
+    public func grayscale() -> GrayImage {
+        GrayImage(width: width, height: height, pixels: JPEGDecoder.weightedGray(rgb: pixels))
+    }
+
     /// Fills `rect`, clipped to the image.
     public mutating func fill(_ rect: PixelRect, color: (UInt8, UInt8, UInt8)) {
         let x0 = max(0, rect.x), y0 = max(0, rect.y)

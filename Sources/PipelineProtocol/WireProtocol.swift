@@ -9,7 +9,7 @@ import Results
 ///
 ///     offset size field
 ///      0     4   magic "MOOD"
-///      4     1   version (1)
+///      4     1   version (2)
 ///      5     1   kind (MessageKind)
 ///      6     2   flags (FrameFlags)
 ///      8     8   seq            u64, per source, from 0
@@ -23,7 +23,7 @@ import Results
 ///     46     n   source         UTF-8
 public enum WireProtocol {
     public static let magic: [UInt8] = Array("MOOD".utf8)
-    public static let version: UInt8 = 1
+    public static let version: UInt8 = 2
     public static let fixedHeaderSize = 46
     public static let maxSourceBytes = 255
     /// Largest encoded image part a stage accepts.
@@ -39,18 +39,21 @@ public enum WireProtocol {
     /// model's input size), and most crop bytes in one message: 1024 faces at fer's 64x64.
     public static let maxCropSide = 512
     public static let maxCropBytes = maxFaces * 64 * 64
-    public static let boxBytes = 16
+    /// One face on the wire: the box (x, y, w, h as i32), the detector's score (f32; NaN when the
+    /// detector has none) and the six keypoints (x, y as f32 each, in `DetectedFace.keypointNames`
+    /// order; all NaN when the detector has none).
+    public static let faceBytes = 16 + 4 + 8 * DetectedFace.keypointNames.count
     public static let probabilityBytes = 4 * 7
 }
 
 public enum MessageKind: UInt8, Sendable, CaseIterable {
     /// ingest → detector: [header, image (JPEG or PNG)]
     case frame = 1
-    /// detector → classifier: [header, boxes, crops]
+    /// detector → classifier: [header, faces, crops]
     case faces = 2
-    /// classifier → recorder: [header, boxes, probabilities]
+    /// classifier → recorder: [header, faces, probabilities]
     case results = 3
-    /// recorder → subscribers: [header, boxes, probabilities] once the frame is committed
+    /// recorder → subscribers: [header, faces, probabilities] once the frame is committed
     case ack = 4
     /// ingest → live viewers (PUB/SUB): [header, image], a few frames a second, for display
     case preview = 5
@@ -237,32 +240,32 @@ public struct FrameMessage: Sendable {
     }
 }
 
-/// detector → classifier: a frame's face boxes and their square grayscale crops, at the size of
-/// the classifier model's input, so that each face is resized once. The crop side is not in the
+/// detector → classifier: a frame's faces and their square grayscale crops, at the size of the
+/// classifier model's input, so that each face is resized once. The crop side is not in the
 /// header: it is the square root of a face's share of the crop bytes.
 public struct FacesMessage: Sendable {
     public var header: FrameHeader
-    public var boxes: [PixelRect]
-    /// `boxes.count` crops of `cropSide` x `cropSide` bytes each, row-major.
+    public var faces: [DetectedFace]
+    /// `faces.count` crops of `cropSide` x `cropSide` bytes each, row-major.
     public var crops: [UInt8]
     /// The crops' side in pixels; 0 when there are none.
     public let cropSide: Int
 
-    public init(header: FrameHeader, boxes: [PixelRect], crops: [UInt8], cropSide: Int) {
-        precondition(crops.count == boxes.count * cropSide * cropSide, "one cropSide x cropSide crop per box")
+    public init(header: FrameHeader, faces: [DetectedFace], crops: [UInt8], cropSide: Int) {
+        precondition(crops.count == faces.count * cropSide * cropSide, "one cropSide x cropSide crop per face")
         var header = header.with(kind: .faces)
-        header.faceCount = boxes.count
+        header.faceCount = faces.count
         self.header = header
-        self.boxes = boxes
+        self.faces = faces
         self.crops = crops
-        self.cropSide = boxes.isEmpty ? 0 : cropSide
+        self.cropSide = faces.isEmpty ? 0 : cropSide
     }
 
-    public var parts: [[UInt8]] { [header.encoded(), encodeBoxes(boxes), crops] }
+    public var parts: [[UInt8]] { [header.encoded(), encodeFaces(faces), crops] }
 
     public init(parts: [[UInt8]]) throws(MalformedMessage) {
         header = try FrameHeader.decode(parts: parts, expecting: .faces)
-        boxes = try decodeBoxes(parts[1], count: header.faceCount)
+        faces = try decodeFaces(parts[1], count: header.faceCount)
         crops = parts[2]
         guard crops.count <= WireProtocol.maxCropBytes else { throw .oversizedPart(part: 2, bytes: crops.count) }
         guard header.faceCount > 0 else {
@@ -289,16 +292,16 @@ public struct FacesMessage: Sendable {
 /// classifier → recorder: a frame's faces with their seven probabilities.
 public struct ResultsMessage: Sendable, Equatable {
     public var header: FrameHeader
-    public var boxes: [PixelRect]
-    /// `boxes.count` rows of seven probabilities in `Emotion` order.
+    public var faces: [DetectedFace]
+    /// `faces.count` rows of seven probabilities in `Emotion` order.
     public var probabilities: [Float]
 
-    public init(header: FrameHeader, boxes: [PixelRect], probabilities: [Float]) {
-        precondition(probabilities.count == boxes.count * Emotion.allCases.count, "seven probabilities per box")
+    public init(header: FrameHeader, faces: [DetectedFace], probabilities: [Float]) {
+        precondition(probabilities.count == faces.count * Emotion.allCases.count, "seven probabilities per face")
         var header = header.with(kind: .results)
-        header.faceCount = boxes.count
+        header.faceCount = faces.count
         self.header = header
-        self.boxes = boxes
+        self.faces = faces
         self.probabilities = probabilities
     }
 
@@ -306,7 +309,7 @@ public struct ResultsMessage: Sendable, Equatable {
         var probabilityBytes: [UInt8] = []
         probabilityBytes.reserveCapacity(probabilities.count * 4)
         for p in probabilities { probabilityBytes.appendLittleEndian(p.bitPattern) }
-        return [header.encoded(), encodeBoxes(boxes), probabilityBytes]
+        return [header.encoded(), encodeFaces(faces), probabilityBytes]
     }
 
     public init(parts: [[UInt8]]) throws(MalformedMessage) {
@@ -315,7 +318,7 @@ public struct ResultsMessage: Sendable, Equatable {
 
     init(parts: [[UInt8]], kind: MessageKind) throws(MalformedMessage) {
         header = try FrameHeader.decode(parts: parts, expecting: kind)
-        boxes = try decodeBoxes(parts[1], count: header.faceCount)
+        faces = try decodeFaces(parts[1], count: header.faceCount)
         let bytes = parts[2]
         guard bytes.count == header.faceCount * WireProtocol.probabilityBytes else {
             throw .inconsistentParts("\(bytes.count) probability bytes for \(header.faceCount) faces")
@@ -353,23 +356,49 @@ public struct AckMessage: Sendable, Equatable {
     }
 }
 
-private func encodeBoxes(_ boxes: [PixelRect]) -> [UInt8] {
+private func encodeFaces(_ faces: [DetectedFace]) -> [UInt8] {
     var bytes: [UInt8] = []
-    bytes.reserveCapacity(boxes.count * WireProtocol.boxBytes)
-    for box in boxes {
+    bytes.reserveCapacity(faces.count * WireProtocol.faceBytes)
+    for face in faces {
+        let box = face.box
         for value in [box.x, box.y, box.width, box.height] { bytes.appendLittleEndian(UInt32(bitPattern: Int32(value))) }
+        bytes.appendLittleEndian((face.score ?? .nan).bitPattern)
+        for index in DetectedFace.keypointNames.indices {
+            let point = face.keypoints.isEmpty ? FramePoint(x: .nan, y: .nan) : face.keypoints[index]
+            bytes.appendLittleEndian(point.x.bitPattern)
+            bytes.appendLittleEndian(point.y.bitPattern)
+        }
     }
     return bytes
 }
 
-private func decodeBoxes(_ bytes: [UInt8], count: Int) throws(MalformedMessage) -> [PixelRect] {
-    guard bytes.count == count * WireProtocol.boxBytes else {
-        throw .inconsistentParts("\(bytes.count) box bytes for \(count) faces")
+private func decodeFaces(_ bytes: [UInt8], count: Int) throws(MalformedMessage) -> [DetectedFace] {
+    guard bytes.count == count * WireProtocol.faceBytes else {
+        throw .inconsistentParts("\(bytes.count) face bytes for \(count) faces")
     }
-    return (0..<count).map { i in
-        let value = { (field: Int) in Int(Int32(bitPattern: bytes.readLittleEndian(UInt32.self, at: i * 16 + field * 4))) }
-        return PixelRect(x: value(0), y: value(1), width: value(2), height: value(3))
+    var faces: [DetectedFace] = []
+    faces.reserveCapacity(count)
+    for i in 0..<count {
+        let base = i * WireProtocol.faceBytes
+        func integer(_ field: Int) -> Int { Int(Int32(bitPattern: bytes.readLittleEndian(UInt32.self, at: base + field * 4))) }
+        func float(_ field: Int) -> Float { Float(bitPattern: bytes.readLittleEndian(UInt32.self, at: base + field * 4)) }
+        let box = PixelRect(x: integer(0), y: integer(1), width: integer(2), height: integer(3))
+        guard box.width >= 0, box.height >= 0 else { throw .inconsistentParts("face \(i) has a box of negative size") }
+        let score = float(4)
+        guard score.isNaN || (0...1).contains(score) else { throw .inconsistentParts("face \(i) has a score outside [0, 1]") }
+        let coordinates = (0..<(2 * DetectedFace.keypointNames.count)).map { float(5 + $0) }
+        let keypoints: [FramePoint]
+        if coordinates.allSatisfy(\.isNaN) {
+            keypoints = []
+        } else {
+            guard coordinates.allSatisfy({ $0.isFinite && abs($0) <= Float(2 * WireProtocol.maxSide) }) else {
+                throw .inconsistentParts("face \(i) has keypoints that are neither all absent nor all finite")
+            }
+            keypoints = stride(from: 0, to: coordinates.count, by: 2).map { FramePoint(x: coordinates[$0], y: coordinates[$0 + 1]) }
+        }
+        faces.append(DetectedFace(box: box, score: score.isNaN ? nil : score, keypoints: keypoints))
     }
+    return faces
 }
 
 extension Array where Element == UInt8 {

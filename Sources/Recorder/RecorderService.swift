@@ -132,7 +132,7 @@ final class RecorderLoop {
                 let new = inserted.filter { $0 }.count
                 metrics.newFrames.increment(by: new)
                 metrics.duplicateFrames.increment(by: batch.count - new)
-                metrics.faces.increment(by: zip(batch, inserted).reduce(0) { $0 + ($1.1 ? $1.0.boxes.count : 0) })
+                metrics.faces.increment(by: zip(batch, inserted).reduce(0) { $0 + ($1.1 ? $1.0.faces.count : 0) })
                 metrics.batchFrames.record(batch.count)
                 logger.trace("committed", metadata: ["frames": "\(batch.count)", "new": "\(new)"])
                 break

@@ -14,7 +14,9 @@ import SQLite
 /// - `faces`: one row per face, keyed by its frame and its index in the frame (WITHOUT ROWID: the key
 ///   is the row's only identity, so the table is one B-tree). `emotion` is the most probable of the
 ///   seven (the first on a tie, in FER2013 order) and `confidence` its probability; the seven
-///   probabilities follow in full. The `REFERENCES` clause documents the link; the recorder writes a
+///   probabilities follow in full, then the detector's `score` and `keypoints` (a JSON object of
+///   `[x, y]` pairs by name, for `json_extract`), both NULL from a detector without them (Haar).
+///   The `REFERENCES` clause documents the link; the recorder writes a
 ///   face only right after inserting its frame, in the same transaction, so foreign-key enforcement
 ///   (off by default in SQLite) stays off and costs nothing per row.
 /// - `face_results`: the view to query: one row per face with its frame's source, seq and capture
@@ -23,14 +25,19 @@ import SQLite
 /// Indexes serve the expected reads: a source's frames in time order, all frames in a time range,
 /// and faces by emotion.
 ///
+/// Version 2 added `score` and `keypoints`; a writer upgrades a version 1 file in place (the old
+/// faces get NULLs), readers read both.
+///
 /// The file runs in WAL mode, so readers never block the recorder and the recorder never blocks
 /// readers, with `synchronous = NORMAL`: a commit is durable against a process crash at once and
 /// against power loss from the next checkpoint, and costs no fsync. The schema's version is
-/// `PRAGMA user_version` (1); a build refuses a file with a newer version rather than write a layout
+/// `PRAGMA user_version` (2); a build refuses a file with a newer version rather than write a layout
 /// it does not know.
 public enum ResultSchema {
     /// The `PRAGMA user_version` of files this build writes and reads.
-    public static let version = 1
+    public static let version = 2
+    /// The oldest version readers accept and writers upgrade.
+    static let oldestVersion = 1
 
     /// The tables, indexes and view, as created (SQLite keeps the text, comments included, in
     /// `sqlite_schema`, so `.schema` in the sqlite3 shell shows it).
@@ -66,16 +73,31 @@ public enum ResultSchema {
             sad        REAL    NOT NULL,
             surprise   REAL    NOT NULL,
             neutral    REAL    NOT NULL,
+            score      REAL,             -- the detector's confidence, 0 to 1; NULL for Haar
+            keypoints  TEXT,             -- JSON {"right_eye": [x, y], ...} in frame pixels; NULL for Haar
             PRIMARY KEY (frame_id, face_index)
         ) WITHOUT ROWID;
         CREATE INDEX faces_by_emotion ON faces (emotion);
+
+        """ + view
+
+    static let view = """
         CREATE VIEW face_results AS
         SELECT frames.source, frames.seq, frames.captured_at,
                strftime('%Y-%m-%d %H:%M:%f', frames.captured_at, 'unixepoch') AS captured_time,
                faces.face_index, faces.x, faces.y, faces.w, faces.h, faces.emotion, faces.confidence,
-               faces.angry, faces.disgust, faces.fear, faces.happy, faces.sad, faces.surprise, faces.neutral
+               faces.angry, faces.disgust, faces.fear, faces.happy, faces.sad, faces.surprise, faces.neutral,
+               faces.score, faces.keypoints
         FROM faces JOIN frames ON frames.id = faces.frame_id;
         """
+
+    /// Version 1 to 2: the two columns, and the view that shows them.
+    static let upgradeFromVersion1 = """
+        ALTER TABLE faces ADD COLUMN score REAL; -- the detector's confidence, 0 to 1; NULL for Haar
+        ALTER TABLE faces ADD COLUMN keypoints TEXT; -- JSON {"right_eye": [x, y], ...}; NULL for Haar
+        DROP VIEW face_results;
+
+        """ + view
 
     /// Sets up a connection for writing: WAL and `synchronous = NORMAL`, then the schema if the
     /// file has none. Refuses a newer schema version, or a file whose tables are not a results
@@ -95,7 +117,8 @@ public enum ResultSchema {
     }
 
     /// WAL, `synchronous = NORMAL`, and the schema if the file is still empty under the write lock
-    /// (another recorder may have created it since the check). Returns whether it created it.
+    /// (another recorder may have created it since the check), or the upgrade of a version 1 file.
+    /// Returns whether it created it.
     private static func configureAndCreate(_ database: Database, logger: Logger) throws(SQLiteError) -> Bool {
         let mode = try pragma("journal_mode = WAL", on: database)
         if mode != .text("wal") {
@@ -105,7 +128,13 @@ public enum ResultSchema {
         }
         try database.execute("PRAGMA synchronous = NORMAL")
         return try database.transaction { () throws(SQLiteError) -> Bool in
-            guard try userVersion(of: database) == 0, try objectCount(in: database) == 0 else { return false }
+            let found = try userVersion(of: database)
+            if found == 1 {
+                try database.execute(upgradeFromVersion1 + "\nPRAGMA user_version = \(version);")
+                logger.info("upgraded the results database to schema version \(version)", metadata: ["path": "\(database.path)"])
+                return false
+            }
+            guard found == 0, try objectCount(in: database) == 0 else { return false }
             try database.execute(sql + "\nPRAGMA user_version = \(version);")
             return true
         }
@@ -125,8 +154,8 @@ public enum ResultSchema {
         }
     }
 
-    /// Throws unless the file is a results database of this version; with `allowingEmpty`, a file
-    /// with no schema at all (new) passes too.
+    /// Throws unless the file is a results database of a version this build reads; with
+    /// `allowingEmpty`, a file with no schema at all (new) passes too.
     static func checkVersion(of database: Database, allowingEmpty: Bool) throws(ResultDatabaseError) {
         let found: Int
         let objects: Int
@@ -137,7 +166,7 @@ public enum ResultSchema {
             throw .sqlite(error)
         }
         if found > version { throw .newerSchema(path: database.path, found: found, supported: version) }
-        if found < version && !(allowingEmpty && found == 0 && objects == 0) {
+        if found < oldestVersion && !(allowingEmpty && found == 0 && objects == 0) {
             throw .notAResultsDatabase(path: database.path, userVersion: found)
         }
     }

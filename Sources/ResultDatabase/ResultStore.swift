@@ -1,3 +1,5 @@
+import Foundation
+import Imaging
 import Logging
 import PipelineProtocol
 import Results
@@ -33,8 +35,8 @@ public final class ResultStore {
             insertFace = try database.prepare(
                 """
                 INSERT INTO faces (frame_id, face_index, x, y, w, h, emotion, confidence,
-                                   angry, disgust, fear, happy, sad, surprise, neutral)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                                   angry, disgust, fear, happy, sad, surprise, neutral, score, keypoints)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
                 """)
         } catch {
             throw .sqlite(error)
@@ -72,7 +74,7 @@ public final class ResultStore {
         try insertFrame.bind(processedAt, at: 4)
         try insertFrame.bind(header.width, at: 5)
         try insertFrame.bind(header.height, at: 6)
-        try insertFrame.bind(message.boxes.count, at: 7)
+        try insertFrame.bind(message.faces.count, at: 7)
         try bindMilliseconds(header.detectMicros, at: 8)
         try bindMilliseconds(header.classifyMicros, at: 9)
         defer { insertFrame.reset() }
@@ -82,7 +84,8 @@ public final class ResultStore {
         let frameID = database.lastInsertRowID
         let probabilities = message.probabilities
         let emotionCount = Emotion.allCases.count
-        for (faceIndex, box) in message.boxes.enumerated() {
+        for (faceIndex, face) in message.faces.enumerated() {
+            let box = face.box
             let first = faceIndex * emotionCount
             var top = first
             for index in first + 1..<first + emotionCount where probabilities[index] > probabilities[top] { top = index }
@@ -97,10 +100,20 @@ public final class ResultStore {
             for emotion in 0..<emotionCount {
                 try insertFace.bind(Double(probabilities[first + emotion]), at: 9 + emotion)
             }
+            if let score = face.score { try insertFace.bind(Double(score), at: 16) } else { try insertFace.bindNull(at: 16) }
+            if face.keypoints.isEmpty { try insertFace.bindNull(at: 17) } else { try insertFace.bind(Self.keypointsJSON(face.keypoints), at: 17) }
             defer { insertFace.reset() }
             try insertFace.step()
         }
         return true
+    }
+
+    /// `{"right_eye":[x,y],...}` with coordinates to 1/100 pixel (finer is noise).
+    static func keypointsJSON(_ points: [FramePoint]) -> String {
+        let pairs = zip(DetectedFace.keypointNames, points).map { name, point in
+            "\"\(name)\":[\(String(format: "%.2f", point.x)),\(String(format: "%.2f", point.y))]"
+        }
+        return "{" + pairs.joined(separator: ",") + "}"
     }
 
     /// A stage's time in milliseconds, or NULL when it reported 0 µs (it did not time the frame).

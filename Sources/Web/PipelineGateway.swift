@@ -160,8 +160,8 @@ public final class PipelineGateway: Sendable {
     }
 
     private func deliver(_ results: ResultsMessage) {
-        let faces = results.boxes.indices.map { index in
-            FaceResult(box: results.boxes[index], scores: EmotionScores(probabilities: Array(results.probabilities(ofFace: index))))
+        let faces = results.faces.indices.map { index in
+            FaceResult(face: results.faces[index], scores: EmotionScores(probabilities: Array(results.probabilities(ofFace: index))))
         }
         let header = results.header
         let (waiting, viewers, result) = state.withLock { state in

@@ -11,7 +11,7 @@ struct AnnotationTests {
     static func face(_ box: PixelRect, _ emotion: Emotion) -> FaceResult {
         var probabilities = [Float](repeating: 0.01, count: 7)
         probabilities[emotion.index] = 0.94
-        return FaceResult(box: box, scores: EmotionScores(probabilities: probabilities))
+        return FaceResult(face: DetectedFace(box: box), scores: EmotionScores(probabilities: probabilities))
     }
 
     @Test("Each face gets a box in its emotion's colour and a label above it; the rest is untouched")

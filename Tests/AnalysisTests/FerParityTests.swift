@@ -52,18 +52,19 @@ struct FerParityTests {
     @Test("Same boxes, same crops bit for bit, probabilities within 0.02 and the same top emotion")
     func parity() throws {
         let store = ModelStore.standard(environment: ProcessInfo.processInfo.environment)
-        let analyzer = PhotoAnalyzer(
-            detector: FaceDetector(cascade: try HaarCascade(contentsOf: try store.locate(ModelStore.faceCascade))),
-            classifier: try EmotionClassifier(modelPath: try store.locate(ModelStore.ferModel)))
         let options = DetectionOptions(
             scaleFactor: golden.detector.scale_factor, minNeighbors: golden.detector.min_neighbors,
             minSize: golden.detector.min_size)
+        let analyzer = PhotoAnalyzer(
+            locator: FaceLocator(
+                .haar(FaceDetector(cascade: try HaarCascade(contentsOf: try store.locate(ModelStore.faceCascade))), options, .rgbWeighted)),
+            classifier: try EmotionClassifier(modelPath: try store.locate(ModelStore.ferModel)))
         let decoder = JPEGDecoder()
         var compared = 0, agreeing = 0
         var worst: Float = 0
         for item in golden.images {
             let image = try decoder.decodeGray(contentsOf: sharedData.path + "/" + item.image, conversion: .rgbWeighted)
-            let faces = analyzer.analyze(image, options: options)
+            let faces = analyzer.analyze(DecodedFrame(gray: image))
             let theirs = Dictionary(
                 uniqueKeysWithValues: item.faces.map { (PixelRect(x: $0.box[0], y: $0.box[1], width: $0.box[2], height: $0.box[3]), $0) })
             #expect(Set(faces.map(\.box)) == Set(theirs.keys), "\(item.image)")

@@ -52,7 +52,8 @@ struct AcknowledgedResultsTests {
             let header = FrameHeader(kind: .faces, flags: .acknowledged, source: "cam", seq: seq, capturedAt: 1, width: 64, height: 64)
             #expect(
                 try faces.send(
-                    FacesMessage(header: header, boxes: [PixelRect(x: 0, y: 0, width: 64, height: 64)], crops: crop, cropSide: 64).parts,
+                    FacesMessage(header: header, faces: [DetectedFace(box: PixelRect(x: 0, y: 0, width: 64, height: 64))], crops: crop, cropSide: 64)
+                        .parts,
                     timeoutMilliseconds: 5000))
         }
         let first = try receiveResults(recorder!, count: 3, within: .seconds(10))

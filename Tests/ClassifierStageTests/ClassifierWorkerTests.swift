@@ -23,8 +23,10 @@ struct ClassifierWorkerTests {
 
     func faces(seq: UInt64, _ crops: [GrayImage]) -> FacesMessage {
         let header = FrameHeader(kind: .faces, flags: .acknowledged, source: "test", seq: seq, capturedAt: 1, width: 640, height: 480)
-        let boxes = crops.indices.map { PixelRect(x: $0 * 10, y: 0, width: 64, height: 64) }
-        return FacesMessage(header: header, boxes: boxes, crops: crops.flatMap(\.pixels), cropSide: 64)
+        let faces = crops.indices.map {
+            DetectedFace(box: PixelRect(x: $0 * 10, y: 0, width: 64, height: 64), score: 0.5 + Float($0) / 10, keypoints: [])
+        }
+        return FacesMessage(header: header, faces: faces, crops: crops.flatMap(\.pixels), cropSide: 64)
     }
 
     @Test func batchedFramesGetTheirOwnFacesResults() throws {
@@ -34,9 +36,9 @@ struct ClassifierWorkerTests {
         let frames = [faces(seq: 0, Array(images[0..<3])), faces(seq: 1, []), faces(seq: 2, [images[3]])]
         let results = worker.results(for: frames)
         #expect(results.map(\.header.seq) == [0, 1, 2])
-        #expect(results.map(\.boxes.count) == [3, 0, 1])
+        #expect(results.map(\.faces.count) == [3, 0, 1])
         #expect(results.allSatisfy { $0.header.kind == .results && $0.header.flags == .acknowledged })
-        #expect(results[0].boxes == frames[0].boxes)
+        #expect(results[0].faces == frames[0].faces)
         // Each face's probabilities are those of classifying it alone.
         let alone = classifier.classify(images)
         for (index, scores) in alone.enumerated() {

@@ -51,7 +51,7 @@ struct FileAcknowledgementTests {
             var acknowledged = [other]
             if frame.header.seq != 1 || receipts[1, default: 0] > 1 { acknowledged.append(frame.header) }
             for header in acknowledged {
-                _ = try acks.send(AckMessage(results: ResultsMessage(header: header, boxes: [], probabilities: [])).parts, timeoutMilliseconds: 1000)
+                _ = try acks.send(AckMessage(results: ResultsMessage(header: header, faces: [], probabilities: [])).parts, timeoutMilliseconds: 1000)
             }
         }
         stop.request()

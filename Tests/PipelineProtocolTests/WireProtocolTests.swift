@@ -22,7 +22,7 @@ struct WireProtocolTests {
 
     @Test func headerLayoutIsLittleEndianAtTheDocumentedOffsets() {
         let bytes = header.encoded()
-        #expect(bytes[4] == 1)  // version
+        #expect(bytes[4] == 2)  // version
         #expect(bytes[5] == MessageKind.frame.rawValue)
         #expect(bytes[6] == 1 && bytes[7] == 0)  // flags
         #expect(Array(bytes[8..<16]) == [7, 0, 0, 0, 0, 1, 0, 0])  // seq
@@ -39,12 +39,22 @@ struct WireProtocolTests {
         #expect(FrameHeader.encodedSource(Array(bytes.prefix(20))) == nil)
     }
 
+    /// A BlazeFace face (score, keypoints, one of them outside the frame) and a Haar face (neither).
+    static let faces = [
+        DetectedFace(
+            box: PixelRect(x: 1, y: 2, width: 30, height: 31), score: 0.875,
+            keypoints: (0..<6).map { FramePoint(x: Float($0) * 5.25 - 3, y: 12.5 + Float($0)) }),
+        DetectedFace(box: PixelRect(x: 0, y: 0, width: 64, height: 64))
+    ]
+
     @Test func resultsRoundTrip() throws {
-        let boxes = [PixelRect(x: 1, y: 2, width: 30, height: 31), PixelRect(x: -5, y: 0, width: 64, height: 64)]
         let probabilities: [Float] = (0..<14).map { Float($0) / 91 }
-        let message = ResultsMessage(header: header, boxes: boxes, probabilities: probabilities)
+        let message = ResultsMessage(header: header, faces: Self.faces, probabilities: probabilities)
+        #expect(message.parts[1].count == 2 * 68)
         let decoded = try ResultsMessage(parts: message.parts)
         #expect(decoded == message)
+        #expect(decoded.faces[0].score == 0.875 && decoded.faces[0].keypoints[0] == FramePoint(x: -3, y: 12.5))
+        #expect(decoded.faces[1].score == nil && decoded.faces[1].keypoints.isEmpty)
         #expect(decoded.header.kind == .results)
         #expect(decoded.header.faceCount == 2)
         #expect(Array(decoded.probabilities(ofFace: 1)) == Array(probabilities[7..<14]))
@@ -53,14 +63,9 @@ struct WireProtocolTests {
     @Test(arguments: [64, 48, 1, WireProtocol.maxCropSide])
     func facesRoundTripWithCropsOfTheModelsSide(_ side: Int) throws {
         let crops = (0..<(2 * side * side)).map { UInt8(truncatingIfNeeded: $0 * 7) }
-        let message = FacesMessage(
-            header: header,
-            boxes: [
-                PixelRect(x: 0, y: 0, width: 9, height: 9),
-                PixelRect(x: 3, y: 4, width: 5, height: 6)
-            ], crops: crops, cropSide: side)
+        let message = FacesMessage(header: header, faces: Self.faces, crops: crops, cropSide: side)
         let decoded = try FacesMessage(parts: message.parts)
-        #expect(decoded.boxes == message.boxes)
+        #expect(decoded.faces == message.faces)
         #expect(decoded.cropSide == side)
         #expect(decoded.crop(1).width == side && decoded.crop(1).height == side)
         #expect(decoded.crop(1).pixels == Array(crops[(side * side)...]))
@@ -68,16 +73,17 @@ struct WireProtocolTests {
 
     @Test func faceCropsThatAreNotSquaresOfTheFaceCountAreRefused() {
         let message = FacesMessage(
-            header: header, boxes: [PixelRect(x: 0, y: 0, width: 9, height: 9), PixelRect(x: 1, y: 1, width: 9, height: 9)],
-            crops: [UInt8](repeating: 9, count: 2 * 64 * 64), cropSide: 64)
+            header: header, faces: Self.faces, crops: [UInt8](repeating: 9, count: 2 * 64 * 64), cropSide: 64)
         func fault(_ crops: [UInt8]) -> String? {
             var parts = message.parts
             parts[2] = crops
             do {
                 _ = try FacesMessage(parts: parts)
                 return nil
-            } catch {
+            } catch let error as MalformedMessage {
                 return error.kind
+            } catch {
+                return "\(error)"
             }
         }
         #expect(fault(message.parts[2]) == nil)
@@ -90,9 +96,9 @@ struct WireProtocolTests {
     }
 
     @Test func zeroFaceMessagesAreValid() throws {
-        let message = ResultsMessage(header: header, boxes: [], probabilities: [])
+        let message = ResultsMessage(header: header, faces: [], probabilities: [])
         let decoded = try ResultsMessage(parts: message.parts)
-        #expect(decoded.boxes.isEmpty && decoded.header.faceCount == 0)
+        #expect(decoded.faces.isEmpty && decoded.header.faceCount == 0)
     }
 
     @Test func malformedMessagesAreRefusedByKind() {
@@ -128,8 +134,7 @@ struct WireProtocolTests {
 
     @Test func inconsistentPayloadSizesAreRefused() {
         let message = ResultsMessage(
-            header: header, boxes: [PixelRect(x: 0, y: 0, width: 1, height: 1)],
-            probabilities: [Float](repeating: 1.0 / 7, count: 7))
+            header: header, faces: [Self.faces[0]], probabilities: [Float](repeating: 1.0 / 7, count: 7))
         var parts = message.parts
         parts[2].removeLast()
         #expect(throws: MalformedMessage.self) { try ResultsMessage(parts: parts) }
@@ -140,6 +145,12 @@ struct WireProtocolTests {
         parts = message.parts
         parts[2].replaceSubrange(0..<4, with: [0, 0, 0xC0, 0x7F])
         #expect(throws: MalformedMessage.self) { try ResultsMessage(parts: parts) }
+        // So is a score above 1, a negative box and keypoints half present.
+        for (offset, bytes) in [(16, [0, 0, 0x80, 0x40]), (8, [0xFF, 0xFF, 0xFF, 0xFF]), (20, [0, 0, 0xC0, 0x7F])] as [(Int, [UInt8])] {
+            parts = message.parts
+            parts[1].replaceSubrange(offset..<(offset + 4), with: bytes)
+            #expect(throws: MalformedMessage.self, "face bytes \(offset)") { try ResultsMessage(parts: parts) }
+        }
     }
 
     @Test func nonUTF8SourceIsRefused() {
@@ -154,8 +165,7 @@ struct AckMessageTests {
     @Test func ackCarriesTheCommittedResults() throws {
         let header = FrameHeader(kind: .results, source: "cam", seq: 12, capturedAt: 5, width: 8, height: 8)
         let results = ResultsMessage(
-            header: header, boxes: [PixelRect(x: 1, y: 1, width: 4, height: 4)],
-            probabilities: [0.1, 0.1, 0.1, 0.4, 0.1, 0.1, 0.1])
+            header: header, faces: [WireProtocolTests.faces[0]], probabilities: [0.1, 0.1, 0.1, 0.4, 0.1, 0.1, 0.1])
         let parts = AckMessage(results: results).parts
         #expect(try FrameHeader.decode(parts[0]).kind == .ack)
         let decoded = try AckMessage(parts: parts)

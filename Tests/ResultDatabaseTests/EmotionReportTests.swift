@@ -26,7 +26,7 @@ import Testing
             """)
         let face = try database.prepare(
             """
-            INSERT INTO faces VALUES (?1, ?2, 0, 0, 10, 10, ?3, 0.5, 0, 0, 0, 0, 0, 0, 0)
+            INSERT INTO faces VALUES (?1, ?2, 0, 0, 10, 10, ?3, 0.5, 0, 0, 0, 0, 0, 0, 0, NULL, NULL)
             """)
         let frames: [(source: String, offset: Double, emotions: [Emotion])] = [
             ("cam1", 5, [.happy, .happy, .sad]), ("cam1", 59.999999, [.neutral]), ("cam1", 60, [.angry]), ("cam1", 61, []),
@@ -143,7 +143,7 @@ import Testing
         let path = try handBuiltDatabase(in: directory)
         try Database(path: path).execute("PRAGMA user_version = 3")
         let newer = try #require(throws: ResultDatabaseError.self) { try EmotionReport.make(databasePath: path) }
-        guard case .newerSchema(path, found: 3, supported: 1) = newer else {
+        guard case .newerSchema(path, found: 3, supported: 2) = newer else {
             Issue.record("expected newerSchema, got \(newer)")
             return
         }

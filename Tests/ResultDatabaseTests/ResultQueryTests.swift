@@ -65,7 +65,7 @@ import Testing
         let counts = try ResultQuery.run(
             databasePath: path, sql: "SELECT (SELECT count(*) FROM frames), (SELECT count(*) FROM faces), (SELECT count(*) FROM sqlite_schema)")
         #expect(counts.rows == [[.integer(2), .integer(1), .integer(7)]], "3 tables and views, 4 indexes")
-        #expect(try ResultQuery.run(databasePath: path, sql: "PRAGMA user_version").rows == [[.integer(1)]])
+        #expect(try ResultQuery.run(databasePath: path, sql: "PRAGMA user_version").rows == [[.integer(2)]])
     }
 
     @Test func aMissingDatabaseIsAnErrorAndIsNotCreated() throws {

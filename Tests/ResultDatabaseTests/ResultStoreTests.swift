@@ -2,6 +2,7 @@ import CSQLite
 import Foundation
 import Imaging
 import Logging
+import PipelineProtocol
 import ResultDatabase
 import SQLite
 import TestSupport
@@ -18,7 +19,7 @@ import Testing
         return rows
     }
 
-    @Test func createsTheSchemaInWALModeWithVersion1() throws {
+    @Test func createsTheSchemaInWALModeWithVersion2() throws {
         let directory = try makeTemporaryFolder()
         defer { removeTemporaryFolder(directory) }
         let path = directory.appendingPathComponent("results.db").path
@@ -30,7 +31,7 @@ import Testing
                 [.text("index"), .text("faces_by_emotion")], [.text("table"), .text("frames")],
                 [.text("index"), .text("frames_by_source_time")], [.text("index"), .text("frames_by_time")]
             ])
-        #expect(try rows(path, "PRAGMA user_version") == [[.integer(1)]])
+        #expect(try rows(path, "PRAGMA user_version") == [[.integer(2)]])
         #expect(try rows(path, "PRAGMA journal_mode") == [[.text("wal")]])
         #expect(try rows(path, "SELECT name FROM pragma_index_info('frames_by_source_time')") == [[.text("source")], [.text("captured_at")]])
         #expect(try rows(path, "SELECT name FROM pragma_index_info('faces_by_emotion')") == [[.text("emotion")]])
@@ -148,7 +149,7 @@ import Testing
         #expect(
             (0..<statement.columnCount).map { statement.columnName(at: $0) } == [
                 "source", "seq", "captured_at", "captured_time", "face_index", "x", "y", "w", "h", "emotion", "confidence",
-                "angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"
+                "angry", "disgust", "fear", "happy", "sad", "surprise", "neutral", "score", "keypoints"
             ])
         #expect(try statement.step())
         let values = (0..<statement.columnCount).map { statement.value(at: $0) }
@@ -158,8 +159,76 @@ import Testing
             .real(Double(Float(0.7)))
         ]
         let surpriseValues: [SQLiteValue] = surprise.map { .real(Double($0)) }
-        #expect(values == frameAndFace + surpriseValues)
+        #expect(values == frameAndFace + surpriseValues + [.null, .null], "a Haar face has no score and no keypoints")
         #expect(try statement.step() == false)
+    }
+
+    @Test func blazeFaceScoresAndKeypointsAreStoredForSQL() throws {
+        let directory = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(directory) }
+        let path = directory.appendingPathComponent("results.db").path
+        let store = try ResultStore(path: path, logger: logger)
+        let face = DetectedFace(
+            box: PixelRect(x: 40, y: 50, width: 60, height: 60), score: 0.9375,
+            keypoints: (0..<6).map { FramePoint(x: 50 + 8 * Float($0) + 0.25, y: 70 - Float($0)) })
+        let header = FrameHeader(kind: .results, source: "cam", seq: 1, capturedAt: 1_700_000_000_000_000, width: 640, height: 480)
+        try store.record(
+            [ResultsMessage(header: header, faces: [face], probabilities: probabilities(favouring: .happy))], processedAt: 0)
+        #expect(
+            try rows(
+                path, "SELECT score, json_extract(keypoints, '$.right_eye[0]'), json_extract(keypoints, '$.left_ear_tragion[1]') FROM face_results")
+                == [[.real(0.9375), .real(50.25), .real(65)]])
+        #expect(
+            try rows(path, "SELECT keypoints FROM faces") == [
+                [
+                    .text(
+                        #"{"right_eye":[50.25,70.00],"left_eye":[58.25,69.00],"nose_tip":[66.25,68.00],"mouth_center":[74.25,67.00],"right_ear_tragion":[82.25,66.00],"left_ear_tragion":[90.25,65.00]}"#
+                    )
+                ]
+            ])
+    }
+
+    /// A version 1 file (before scores and keypoints) is upgraded by the first writer: its faces
+    /// keep their values and get NULLs, new faces get their scores.
+    @Test func aVersion1DatabaseIsUpgradedInPlace() throws {
+        let directory = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(directory) }
+        let path = directory.appendingPathComponent("results.db").path
+        do {
+            let old = try Database(path: path)
+            try old.execute(
+                """
+                CREATE TABLE frames (id INTEGER PRIMARY KEY, source TEXT NOT NULL, seq INTEGER NOT NULL, captured_at REAL NOT NULL,
+                    processed_at REAL NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, face_count INTEGER NOT NULL,
+                    detect_ms REAL, classify_ms REAL, UNIQUE (source, seq));
+                CREATE INDEX frames_by_source_time ON frames (source, captured_at);
+                CREATE INDEX frames_by_time ON frames (captured_at);
+                CREATE TABLE faces (frame_id INTEGER NOT NULL REFERENCES frames (id), face_index INTEGER NOT NULL,
+                    x INTEGER NOT NULL, y INTEGER NOT NULL, w INTEGER NOT NULL, h INTEGER NOT NULL, emotion TEXT NOT NULL,
+                    confidence REAL NOT NULL, angry REAL NOT NULL, disgust REAL NOT NULL, fear REAL NOT NULL, happy REAL NOT NULL,
+                    sad REAL NOT NULL, surprise REAL NOT NULL, neutral REAL NOT NULL, PRIMARY KEY (frame_id, face_index)) WITHOUT ROWID;
+                CREATE INDEX faces_by_emotion ON faces (emotion);
+                CREATE VIEW face_results AS SELECT frames.source, frames.seq, faces.emotion FROM faces JOIN frames ON frames.id = faces.frame_id;
+                INSERT INTO frames VALUES (1, 'old', 0, 1.0, 1.0, 640, 480, 1, NULL, NULL);
+                INSERT INTO faces VALUES (1, 0, 1, 2, 3, 4, 'sad', 0.7, 0.05, 0.05, 0.05, 0.05, 0.7, 0.05, 0.05);
+                PRAGMA user_version = 1;
+                """)
+        }
+        #expect(try EmotionReport.make(databasePath: path).sources.map(\.total.faces) == [1], "readers read version 1")
+        let store = try ResultStore(path: path, logger: logger)
+        #expect(try rows(path, "PRAGMA user_version") == [[.integer(2)]])
+        let header = FrameHeader(kind: .results, source: "new", seq: 0, capturedAt: 2_000_000, width: 640, height: 480)
+        try store.record(
+            [
+                ResultsMessage(
+                    header: header, faces: [DetectedFace(box: PixelRect(x: 1, y: 1, width: 9, height: 9), score: 0.5)],
+                    probabilities: probabilities(favouring: .fear))
+            ],
+            processedAt: 0)
+        #expect(
+            try rows(path, "SELECT source, emotion, score, keypoints FROM face_results ORDER BY source") == [
+                [.text("new"), .text("fear"), .real(0.5), .null], [.text("old"), .text("sad"), .null, .null]
+            ])
     }
 
     @Test func aReopenedStoreKeepsItsData() throws {
@@ -182,14 +251,14 @@ import Testing
         defer { removeTemporaryFolder(directory) }
         let path = directory.appendingPathComponent("results.db").path
         _ = try ResultStore(path: path, logger: logger)
-        try Database(path: path).execute("PRAGMA user_version = 2")
+        try Database(path: path).execute("PRAGMA user_version = 3")
 
         let error = try #require(throws: ResultDatabaseError.self) { try ResultStore(path: path, logger: logger) }
-        guard case .newerSchema(path, found: 2, supported: 1) = error else {
+        guard case .newerSchema(path, found: 3, supported: 2) = error else {
             Issue.record("expected newerSchema, got \(error)")
             return
         }
-        #expect(error.description == "\(path) has results schema version 2, newer than this build's 1; upgrade Moodwire to use it")
+        #expect(error.description == "\(path) has results schema version 3, newer than this build's 2; upgrade Moodwire to use it")
     }
 
     @Test func refusesAnotherApplicationsDatabaseWithoutTouchingIt() throws {

@@ -12,7 +12,7 @@ func resultsMessage(
     let header = FrameHeader(
         kind: .results, source: source, seq: seq, capturedAt: capturedAt, width: 640, height: 480,
         detectMicros: detectMicros, classifyMicros: classifyMicros)
-    return ResultsMessage(header: header, boxes: faces.map(\.box), probabilities: faces.flatMap(\.probabilities))
+    return ResultsMessage(header: header, faces: faces.map { DetectedFace(box: $0.box) }, probabilities: faces.flatMap(\.probabilities))
 }
 
 /// Probabilities with `emotion` at 0.7 and the others sharing the rest.

@@ -136,6 +136,10 @@ struct StackIntegrationTests {
             for (face, wanted) in zip(faces, expected[name] ?? []) {
                 #expect(face["box"] as? [String: Int] == wanted["box"] as? [String: Int])
                 #expect(face["emotion"] as? String == wanted["emotion"] as? String)
+                // BlazeFace's score and keypoints come through the wire protocol.
+                let score = try #require(face["score"] as? Double), wantedScore = try #require(wanted["score"] as? Double)
+                #expect(abs(score - wantedScore) < 0.002)
+                #expect((face["keypoints"] as? [String: [Double]])?.keys.sorted() == (wanted["keypoints"] as? [String: [Double]])?.keys.sorted())
             }
         }
         // Ctrl-C stops the stack cleanly and the frames are in the database.

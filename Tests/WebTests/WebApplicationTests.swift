@@ -24,7 +24,9 @@ struct WebApplicationTests {
                 capturedAt: Int64(1_764_000_000 + seq * 30) * 1_000_000, width: 640, height: 480)
             var probabilities = [Float](repeating: 0.05, count: 7)
             probabilities[seq % 7] = 0.7
-            results.append(ResultsMessage(header: header, boxes: [PixelRect(x: seq, y: 2, width: 40, height: 40)], probabilities: probabilities))
+            results.append(
+                ResultsMessage(
+                    header: header, faces: [DetectedFace(box: PixelRect(x: seq, y: 2, width: 40, height: 40))], probabilities: probabilities))
         }
         try store.record(results, processedAt: 1_764_000_500_000_000)
         return path
@@ -192,7 +194,7 @@ struct WebApplicationTests {
                 if let parts = try frames.receive(timeoutMilliseconds: 50) {
                     var header = try FrameMessage(parts: parts).header
                     header.flags.insert(.undecodable)
-                    answers.append(AckMessage(results: ResultsMessage(header: header, boxes: [], probabilities: [])).parts)
+                    answers.append(AckMessage(results: ResultsMessage(header: header, faces: [], probabilities: [])).parts)
                 }
                 for answer in answers { _ = try acks.send(answer, timeoutMilliseconds: 0) }
             }

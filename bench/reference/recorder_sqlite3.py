@@ -27,24 +27,30 @@ import time
 from pathlib import Path
 
 def read_schema():
-    """ResultSchema.sql, read from Sources/ResultDatabase/ResultSchema.swift (the multi-line string
-    literal, without its 8-space indentation), so that the two cannot drift apart; ResultDatabaseTests
-    also checks that the database this script makes has exactly the schema ResultStore makes."""
+    """ResultSchema.sql (its tables, then its view), read from Sources/ResultDatabase/ResultSchema.swift
+    (the multi-line string literals, without their 8-space indentation), so that the two cannot drift
+    apart; ResultDatabaseTests also checks that the database this script makes has exactly the schema
+    ResultStore makes."""
     swift = Path(__file__).resolve().parents[2] / "Sources" / "ResultDatabase" / "ResultSchema.swift"
     text = swift.read_text(encoding="utf-8")
-    literal = text.split('public static let sql = """', 1)[1].split('"""', 1)[0]
-    lines = literal.strip("\n").splitlines()
-    return "\n".join(line[8:] if line.startswith(" " * 8) else line for line in lines)
+
+    def literal(name):
+        body = text.split(f'static let {name} = """\n', 1)[1].split('"""', 1)[0]
+        return "".join(line[8:] if line.startswith(" " * 8) else line for line in body.splitlines(keepends=True))
+
+    return literal("sql") + literal("view")
 
 
 SCHEMA = read_schema()
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+KEYPOINTS = ("right_eye", "left_eye", "nose_tip", "mouth_center", "right_ear_tragion", "left_ear_tragion")
 
 
 def synthetic_rows(frames, faces_per_frame, processed_at):
     """The frames and faces rows of RecorderBenchmark.syntheticResults: frame f of source "bench"
-    at 30 frames per second, face k's probabilities proportional to 1 + (7f + 3k + 5e) % 11."""
+    at 30 frames per second, face k's probabilities proportional to 1 + (7f + 3k + 5e) % 11, score
+    0.75 and keypoint i at (x + 16 i + 0.25, y + 40.5)."""
     frame_rows, face_rows = [], []
     for frame in range(frames):
         frame_id = frame + 1
@@ -55,8 +61,11 @@ def synthetic_rows(frames, faces_per_frame, processed_at):
             total = sum(weights)
             probabilities = [w / total for w in weights]
             top = max(range(7), key=lambda e: (probabilities[e], -e))
-            face_rows.append((frame_id, face, 10 + 100 * face, 200, 96, 96, EMOTIONS[top], probabilities[top],
-                              *probabilities))
+            x, y = 10 + 100 * face, 200
+            keypoints = "{" + ",".join(f'"{name}":[{x + 16 * i + 0.25:.2f},{y + 40.5:.2f}]'
+                                       for i, name in enumerate(KEYPOINTS)) + "}"
+            face_rows.append((frame_id, face, x, y, 96, 96, EMOTIONS[top], probabilities[top],
+                              *probabilities, 0.75, keypoints))
     return frame_rows, face_rows
 
 
@@ -71,8 +80,8 @@ def run_once(path, frame_rows, face_rows, faces_per_frame, batch):
     insert_frame = ("INSERT INTO frames (id, source, seq, captured_at, processed_at, width, height, face_count, "
                     "detect_ms, classify_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, seq) DO NOTHING")
     insert_face = ("INSERT INTO faces (frame_id, face_index, x, y, w, h, emotion, confidence, "
-                   "angry, disgust, fear, happy, sad, surprise, neutral) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                   "angry, disgust, fear, happy, sad, surprise, neutral, score, keypoints) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
     start = time.perf_counter()
     for first in range(0, len(frame_rows), batch):
         connection.execute("BEGIN IMMEDIATE")

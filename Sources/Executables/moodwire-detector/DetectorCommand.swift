@@ -32,11 +32,11 @@ struct DetectorCommand: AsyncParsableCommand {
     func run() async throws {
         let observability = try service.bootstrapObservability(label: "moodwire.detector")
         let logger = observability.logger
-        let haar: HaarCascade
         let cropSide: Int
         do {
-            haar = try HaarCascade(contentsOf: try detection.cascadePath())
-            // The shape only: the file is validated, the network is not built (no OpenBLAS here).
+            // Loaded here to refuse a bad detector at start-up; the service loads its own.
+            _ = try detection.makeLocator(threads: threads)
+            // The shape only: the file is validated, the network is not built.
             let path = try model.path()
             guard let input = try ModelFile(contentsOf: path).graph.inputShape, input.count == 3, input[0] == input[1],
                 (1...WireProtocol.maxCropSide).contains(input[0])
@@ -48,9 +48,10 @@ struct DetectorCommand: AsyncParsableCommand {
             throw ServiceRunner.configurationError("\(error)")
         }
         let configuration = DetectorServiceConfiguration(
-            endpoints: service.endpoints,
-            options: detection.options, conversion: detection.gray, cropSide: cropSide)
-        let detector = FaceDetector(cascade: haar, threads: threads)
-        try await ServiceRunner.run([DetectorService.make(configuration, detector: detector, logger: logger)], observability: observability)
+            endpoints: service.endpoints, cropSide: cropSide)
+        let detection = detection, threads = threads
+        try await ServiceRunner.run(
+            [DetectorService.make(configuration, makeLocator: { try detection.makeLocator(threads: threads) }, logger: logger)],
+            observability: observability)
     }
 }

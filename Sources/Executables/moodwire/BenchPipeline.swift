@@ -3,6 +3,7 @@ import Benchmarks
 import CommandLineSupport
 import Foundation
 import Logging
+import StageOptions
 
 struct BenchPipeline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,6 +30,8 @@ struct BenchPipeline: AsyncParsableCommand {
     @Option(help: "First of eight loopback ports.")
     var basePort = 5650
 
+    @OptionGroup(title: "Face detection") var detection: DetectionArguments
+
     @Flag(help: "Also run bench/reference/recorder_sqlite3.py (Python's sqlite3) on the same rows.")
     var reference = false
 
@@ -53,7 +56,7 @@ struct BenchPipeline: AsyncParsableCommand {
         let benchmark = PipelineBenchmark(
             configuration: .init(
                 video: input, executableDirectory: executable.deletingLastPathComponent().path, detectors: detectors,
-                classifiers: classifiers, basePort: basePort, cascadePath: try store.locate(ModelStore.faceCascade),
+                classifiers: classifiers, basePort: basePort, detection: detection,
                 modelPath: try store.locate(ModelStore.emotionModel), workDirectory: work), logger: logger)
         let result = try benchmark.run { step in
             FileHandle.standardError.write(Data("bench: \(step)\n".utf8))
@@ -82,7 +85,7 @@ struct BenchPipeline: AsyncParsableCommand {
     static func report(_ r: PipelineBenchmark.Result, referenceRate: Double?) -> String {
         func f(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
         var lines = [
-            "Pipeline: \(r.frameCount) frames of \(r.frameWidth)x\(r.frameHeight), \(r.detectors) detector(s), \(r.classifiers) classifier(s)",
+            "Pipeline: \(r.frameCount) frames of \(r.frameWidth)x\(r.frameHeight), \(r.detectors) \(r.detector) detector(s), \(r.classifiers) classifier(s)",
             "  detector alone (\(r.detectors) thread(s), same frames):  \(f(r.detectorAloneFramesPerSecond)) frames/s",
             "  stack at full speed:                  \(f(r.fullSpeed.framesPerSecond)) frames/s, \(f(r.fullSpeed.facesPerSecond)) faces/s"
                 + " (\(f(100 * r.pipelineShare))% of the detector alone)",

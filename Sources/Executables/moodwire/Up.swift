@@ -25,8 +25,11 @@ struct Up: AsyncParsableCommand {
     @Flag(help: "Also play the sample video and photo that set-up installed (Megamind.avi, messi5.jpg).")
     var samples = false
 
-    @Option(help: "Detector processes.")
-    var detectors = 1
+    @Option(help: "Detector processes (default: one per core, at most 16).")
+    var detectors: Int?
+
+    /// `--detectors`, else one per core the process may use.
+    var detectorCount: Int { detectors ?? min(16, ProcessInfo.processInfo.activeProcessorCount) }
 
     @Option(help: "Classifier processes.")
     var classifiers = 1
@@ -52,7 +55,7 @@ struct Up: AsyncParsableCommand {
     @OptionGroup var stages: StageArguments
 
     func validate() throws {
-        guard (1...16).contains(detectors), (1...16).contains(classifiers) else {
+        guard (1...16).contains(detectorCount), (1...16).contains(classifiers) else {
             throw ValidationError("--detectors and --classifiers must be between 1 and 16")
         }
         guard (1024...65520).contains(basePort) else { throw ValidationError("--base-port must be between 1024 and 65520") }
@@ -91,7 +94,7 @@ struct Up: AsyncParsableCommand {
         let loop = stages.ingest.loop
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let configuration = StackConfiguration(
-            stages: stages, executableDirectory: executable.deletingLastPathComponent().path, detectors: detectors,
+            stages: stages, executableDirectory: executable.deletingLastPathComponent().path, detectors: detectorCount,
             classifiers: classifiers, runsWeb: !noWeb, basePort: basePort, keepRunning: keepRunning || loop, logLevel: logLevel,
             showProgress: isatty(STDERR_FILENO) == 1, expectedFrames: loop || stages.ingest.sources.isEmpty ? nil : expectedFrames,
             metricsBasePort: metricsPort)

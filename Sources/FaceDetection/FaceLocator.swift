@@ -1,0 +1,112 @@
+import Foundation
+import Imaging
+
+/// The face detectors Moodwire offers, by their command-line names.
+public enum FaceDetectorKind: String, Sendable, CaseIterable {
+    /// MediaPipe's full-range BlazeFace (192x192 input; faces near and far): the default.
+    case blazeface
+    /// MediaPipe's short-range BlazeFace (128x128; faces within about two metres).
+    case blazefaceShort = "blazeface-short"
+    /// OpenCV's frontal-face Haar cascade, exact to OpenCV 4 and to the fer package.
+    case haar
+}
+
+/// An image decoded the way a detector needs it: gray for the crops (and for Haar), colour too for
+/// BlazeFace.
+public struct DecodedFrame: Sendable {
+    public let gray: GrayImage
+    public let rgb: RGBImage?
+
+    public init(gray: GrayImage) {
+        self.gray = gray
+        rgb = nil
+    }
+
+    public init(rgb: RGBImage) {
+        self.rgb = rgb
+        gray = rgb.grayscale()
+    }
+
+    public var width: Int { gray.width }
+    public var height: Int { gray.height }
+}
+
+/// A detected face and the gray crop the emotion classifier reads for it (fer's crop, see
+/// `FaceCrop`, at its natural size).
+public struct LocatedFace: Sendable {
+    public let face: DetectedFace
+    public let crop: GrayImage
+}
+
+/// One detector of either kind behind one call: decode a frame as the detector needs it, find its
+/// faces and cut each one's classifier crop. Serves one caller at a time.
+public final class FaceLocator {
+    public enum Engine {
+        case haar(FaceDetector, DetectionOptions, GrayConversion)
+        case blazeFace(BlazeFaceDetector, minScore: Double?)
+    }
+
+    public let engine: Engine
+    /// Whether the detector's keypoints are the six `DetectedFace` carries (BlazeFace's are).
+    private let keepsKeypoints: Bool
+
+    public init(_ engine: Engine) {
+        self.engine = engine
+        if case .blazeFace(let detector, _) = engine {
+            keepsKeypoints = detector.options.keypoints == DetectedFace.keypointNames
+        } else {
+            keepsKeypoints = false
+        }
+    }
+
+    /// How BlazeFace boxes become the boxes fer's crop is cut around. The emotion models learnt
+    /// crops around Haar-sized boxes, and BlazeFace's are tighter and sit lower: on the 53 faces of
+    /// ../shared/data/faces both detectors find, the Haar box is a median 1.10 times as wide and its
+    /// centre 0.07 of the side higher (docs/notes/blazeface.md).
+    public static let blazeFaceCropScale: Float = 1.10
+    public static let blazeFaceCropLift: Float = 0.07
+
+    /// Decodes `data` (JPEG or PNG, turned upright) as the detector needs it.
+    public func decode(_ data: Data, source: String, with decoder: ImageDecoder) throws(ImageError) -> DecodedFrame {
+        switch engine {
+        case .haar(_, _, let conversion):
+            return DecodedFrame(gray: try decoder.decodeGray(data, source: source, conversion: conversion))
+        case .blazeFace:
+            return DecodedFrame(rgb: try decoder.decodeRGB(data, source: source))
+        }
+    }
+
+    /// The faces of `frame` in the detector's order (BlazeFace: best score first), at most `limit`,
+    /// each with its crop; faces whose crop would be empty are left out.
+    public func locate(in frame: DecodedFrame, limit: Int = .max) -> [LocatedFace] {
+        let padValue = FaceCrop.padValue(of: frame.gray)
+        var located: [LocatedFace] = []
+        func add(_ face: DetectedFace, cropBox: PixelRect) {
+            guard located.count < limit, let crop = FaceCrop.crop(frame.gray, box: cropBox, padValue: padValue) else { return }
+            located.append(LocatedFace(face: face, crop: crop))
+        }
+        switch engine {
+        case .haar(let detector, let options, _):
+            for box in detector.detect(frame.gray, options: options) { add(DetectedFace(box: box), cropBox: box) }
+        case .blazeFace(let detector, let minScore):
+            for face in detector.detect(frame.rgb ?? RGBImage(gray: frame.gray), minScore: minScore) {
+                guard let box = face.rect(inFrameOf: frame.width, frame.height) else { continue }
+                let keypoints = face.keypoints.map { FramePoint(x: Float($0.x), y: Float($0.y)) }
+                add(
+                    DetectedFace(box: box, score: Float(face.score), keypoints: keepsKeypoints ? keypoints : []),
+                    cropBox: Self.cropBox(of: face))
+            }
+        }
+        return located
+    }
+
+    /// The Haar-like box around a BlazeFace face (square, unclipped: fer's crop pads beyond the
+    /// frame).
+    static func cropBox(of face: LandmarkedFace) -> PixelRect {
+        let side = Double(blazeFaceCropScale) * max(face.width, face.height)
+        let centreX = face.x + face.width / 2
+        let centreY = face.y + face.height / 2 - Double(blazeFaceCropLift) * face.height
+        let x = Int((centreX - side / 2).rounded()), y = Int((centreY - side / 2).rounded())
+        return PixelRect(x: x, y: y, width: Int(side.rounded()), height: Int(side.rounded()))
+    }
+}
