@@ -148,7 +148,7 @@ let package = Package(
             name: "Benchmarks",
             dependencies: [
                 "Imaging", "ModelFormat", "NeuralNetwork", "FaceDetection", "EmotionClassification", "Training",
-                "Evaluation", "ResultDatabase", "PipelineProtocol", "Messaging", "Processes",
+                "Evaluation", "Results", "ResultDatabase", "PipelineProtocol", "Messaging", "Processes",
                 "Ingest", "DetectorStage", "ClassifierStage", "Supervisor", "CommandLineSupport", "StageOptions",
                 "Timing", log
             ],
@@ -242,7 +242,9 @@ let package = Package(
             name: "SupervisorTests",
             dependencies: ["Supervisor", "StageOptions", "Processes", "Messaging", "PipelineProtocol", "SQLite", "Timing", "TestSupport", log],
             exclude: ["Browser"]),
-        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "ResultDatabase", "SQLite", "Training", "TestSupport", log])
+        .testTarget(
+            name: "BenchmarksTests", dependencies: ["Benchmarks", "Evaluation", "Imaging", "ResultDatabase", "SQLite", "Training", "TestSupport", log]
+        )
     ],
     swiftLanguageModes: [.v6]
 )

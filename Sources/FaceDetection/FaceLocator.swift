@@ -43,7 +43,28 @@ public struct LocatedFace: Sendable {
 public final class FaceLocator {
     public enum Engine {
         case haar(FaceDetector, DetectionOptions, GrayConversion)
-        case blazeFace(BlazeFaceDetector, minScore: Double?)
+        case blazeFace(BlazeFaceDetector, minScore: Double?, crop: CropGeometry = .boxSquared)
+    }
+
+    /// How a BlazeFace box becomes the box fer's crop is cut around: the larger side scaled by
+    /// `scale`, the centre lifted by `lift` of the height.
+    public struct CropGeometry: Sendable, Equatable {
+        public var scale: Double
+        public var lift: Double
+
+        public init(scale: Double, lift: Double) {
+            self.scale = scale
+            self.lift = lift
+        }
+
+        /// BlazeFace's own box, made square: the default. On faces pasted into scenes (`moodwire
+        /// bench detector`), its crops are classified at least as well as Haar's crops and better
+        /// than those of the Haar-sized box below, with either BlazeFace model.
+        public static let boxSquared = CropGeometry(scale: 1, lift: 0)
+        /// The size and place of a Haar box: on the 53 faces of ../shared/data/faces both detectors
+        /// find, the Haar box is a median 1.10 times as wide as BlazeFace's and its centre 0.07 of
+        /// the side higher.
+        public static let haarSized = CropGeometry(scale: 1.10, lift: 0.07)
     }
 
     public let engine: Engine
@@ -52,19 +73,12 @@ public final class FaceLocator {
 
     public init(_ engine: Engine) {
         self.engine = engine
-        if case .blazeFace(let detector, _) = engine {
+        if case .blazeFace(let detector, _, _) = engine {
             keepsKeypoints = detector.options.keypoints == DetectedFace.keypointNames
         } else {
             keepsKeypoints = false
         }
     }
-
-    /// How BlazeFace boxes become the boxes fer's crop is cut around. The emotion models learnt
-    /// crops around Haar-sized boxes, and BlazeFace's are tighter and sit lower: on the 53 faces of
-    /// ../shared/data/faces both detectors find, the Haar box is a median 1.10 times as wide and its
-    /// centre 0.07 of the side higher (docs/notes/blazeface.md).
-    public static let blazeFaceCropScale: Float = 1.10
-    public static let blazeFaceCropLift: Float = 0.07
 
     /// Decodes `data` (JPEG or PNG, turned upright) as the detector needs it.
     public func decode(_ data: Data, source: String, with decoder: ImageDecoder) throws(ImageError) -> DecodedFrame {
@@ -88,24 +102,24 @@ public final class FaceLocator {
         switch engine {
         case .haar(let detector, let options, _):
             for box in detector.detect(frame.gray, options: options) { add(DetectedFace(box: box), cropBox: box) }
-        case .blazeFace(let detector, let minScore):
+        case .blazeFace(let detector, let minScore, let geometry):
             for face in detector.detect(frame.rgb ?? RGBImage(gray: frame.gray), minScore: minScore) {
                 guard let box = face.rect(inFrameOf: frame.width, frame.height) else { continue }
                 let keypoints = face.keypoints.map { FramePoint(x: Float($0.x), y: Float($0.y)) }
                 add(
                     DetectedFace(box: box, score: Float(face.score), keypoints: keepsKeypoints ? keypoints : []),
-                    cropBox: Self.cropBox(of: face))
+                    cropBox: Self.cropBox(of: face, geometry: geometry))
             }
         }
         return located
     }
 
-    /// The Haar-like box around a BlazeFace face (square, unclipped: fer's crop pads beyond the
-    /// frame).
-    static func cropBox(of face: LandmarkedFace) -> PixelRect {
-        let side = Double(blazeFaceCropScale) * max(face.width, face.height)
+    /// The box around a BlazeFace face that its crop is cut around (square, unclipped: fer's crop
+    /// pads beyond the frame).
+    static func cropBox(of face: LandmarkedFace, geometry: CropGeometry) -> PixelRect {
+        let side = geometry.scale * max(face.width, face.height)
         let centreX = face.x + face.width / 2
-        let centreY = face.y + face.height / 2 - Double(blazeFaceCropLift) * face.height
+        let centreY = face.y + face.height / 2 - geometry.lift * face.height
         let x = Int((centreX - side / 2).rounded()), y = Int((centreY - side / 2).rounded())
         return PixelRect(x: x, y: y, width: Int(side.rounded()), height: Int(side.rounded()))
     }

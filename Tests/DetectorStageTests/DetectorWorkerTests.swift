@@ -47,8 +47,8 @@ struct DetectorWorkerTests {
     }
 
     /// BlazeFace's faces travel with their scores and keypoints; the crop is fer's crop around the
-    /// Haar-sized box, from the frame's gray (OpenCV's weights).
-    @Test func blazeFaceFramesCarryScoresKeypointsAndCropsAroundTheHaarSizedBox() throws {
+    /// box made square, from the frame's gray (OpenCV's weights).
+    @Test func blazeFaceFramesCarryScoresKeypointsAndCropsAroundTheSquaredBox() throws {
         let detector = try BlazeFaceDetector(contentsOf: try #require(InstalledModels.blazeFaceFullRange))
         let worker = DetectorWorker(locator: FaceLocator(.blazeFace(detector, minScore: nil)), cropSide: 48, logger: Logger(label: "test"))
         let path = sharedData.path + Self.photo
@@ -64,8 +64,8 @@ struct DetectorWorkerTests {
             #expect(face.box == truth.rect(inFrameOf: rgb.width, rgb.height))
             #expect(face.score == Float(truth.score))
             #expect(face.keypoints.map(\.x) == truth.keypoints.map { Float($0.x) })
-            let box = FaceLocator.cropBox(of: truth)
-            #expect(box.width == box.height && box.width > face.box.width)
+            let box = FaceLocator.cropBox(of: truth, geometry: .boxSquared)
+            #expect(box.width == box.height && abs(box.width - max(face.box.width, face.box.height)) <= 1)
             let crop = BilinearResize.resize(try #require(FaceCrop.crop(gray, box: box, padValue: pad)), width: 48, height: 48)
             #expect(faces.crop(index) == crop)
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Benchmarks
 import CommandLineSupport
+import EmotionClassification
 import Evaluation
 import FaceDetection
 import Foundation
@@ -210,8 +211,16 @@ struct BenchDetector: AsyncParsableCommand {
 
     @OptionGroup(title: "Face detection") var detection: DetectionArguments
 
-    @Flag(help: "Also run the OpenCV reference script and compare.")
+    @Flag(help: "Also run the reference script (TensorFlow Lite, or OpenCV for haar) and compare.")
     var reference = false
+
+    @Option(help: "Scenes of pasted labelled faces for the emotion accuracy through each detector's crops (0: skip).")
+    var scenes = 400
+
+    @Option(help: ArgumentHelp("Labelled faces (one subfolder per label) pasted into those scenes.", valueName: "dir"))
+    var sceneFaces = "../shared/data/fer2013/publictest"
+
+    @OptionGroup(title: "Emotion model of the crop comparison") var model: ModelArguments
 
     @Option(help: ArgumentHelp("The reference script (default: detector_opencv.py for haar, detector_tflite.py for blazeface).", valueName: "path"))
     var referenceScript: String?
@@ -221,7 +230,46 @@ struct BenchDetector: AsyncParsableCommand {
 
     func run() async throws {
         let threadCounts = try BenchClassifier.integers(threads, name: "--threads")
-        if detection.detector != .haar { return try runBlazeFace(threadCounts: threadCounts) }
+        if detection.detector != .haar {
+            try runBlazeFace(threadCounts: threadCounts)
+        } else {
+            try runHaar(threadCounts: threadCounts)
+        }
+        try printCropComparison()
+    }
+
+    /// Emotion accuracy through detection on pasted-face scenes: Haar's crops and BlazeFace's with
+    /// several geometries, against the pasted squares themselves.
+    private func printCropComparison() throws {
+        guard scenes > 0, !json else { return }
+        guard FileManager.default.fileExists(atPath: sceneFaces) else {
+            print("\nno crop comparison: no labelled faces at \(sceneFaces) (give --scene-faces DIR, or --scenes 0)")
+            return
+        }
+        let benchmark = try CropGeometryBenchmark(folder: try LabelledFolder(root: sceneFaces), count: scenes)
+        let modelPath = try model.path()
+        let classifier = try EmotionClassifier(modelPath: modelPath, maxBatch: 32)
+        let faces = benchmark.scenes.reduce(0) { $0 + $1.faces.count }
+        print(
+            "\nemotion accuracy through detection: \(faces) faces of \(sceneFaces) pasted at 100-250 px into \(benchmark.scenes.count) 640x480 scenes (seed 1), classified by \(modelPath):"
+        )
+        var rows = [benchmark.measurePastedSquares(classifier: classifier)]
+        let haar = FaceDetector(cascade: try HaarCascade(contentsOf: try detection.cascadePath()))
+        rows.append(
+            benchmark.measure(FaceLocator(.haar(haar, detection.options, .rgbWeighted)), classifier: classifier, name: "haar, fer's crop of its box"))
+        let blazeFace = try BlazeFaceDetector(contentsOf: try detection.detectorModelPath())
+        let geometries: [(String, FaceLocator.CropGeometry)] = [
+            ("blazeface, its box squared (default)", .boxSquared), ("blazeface, Haar-sized box", .haarSized),
+            ("blazeface, box x0.9", .init(scale: 0.9, lift: 0))
+        ]
+        for (name, geometry) in geometries {
+            let locator = FaceLocator(.blazeFace(blazeFace, minScore: detection.givenMinScore, crop: geometry))
+            rows.append(benchmark.measure(locator, classifier: classifier, name: name))
+        }
+        CropGeometryBenchmark.report(rows).forEach { print($0) }
+    }
+
+    private func runHaar(threadCounts: [Int]) throws {
         let cascadePath = try detection.cascadePath()
         let haar = try HaarCascade(contentsOf: cascadePath)
         let benchmark = try DetectorBenchmark(folder: data, conversion: detection.gray)
