@@ -43,7 +43,8 @@ public struct LocatedFace: Sendable {
 public final class FaceLocator {
     public enum Engine {
         case haar(FaceDetector, DetectionOptions, GrayConversion)
-        case blazeFace(BlazeFaceDetector, minScore: Double?, crop: CropGeometry = .boxSquared)
+        /// `tiled`: large frames are also searched in tiles (`BlazeFaceDetector.detectTiled`).
+        case blazeFace(BlazeFaceDetector, minScore: Double?, tiled: Bool = true, crop: CropGeometry = .boxSquared)
     }
 
     /// How a BlazeFace box becomes the box fer's crop is cut around: the larger side scaled by
@@ -73,7 +74,7 @@ public final class FaceLocator {
 
     public init(_ engine: Engine) {
         self.engine = engine
-        if case .blazeFace(let detector, _, _) = engine {
+        if case .blazeFace(let detector, _, _, _) = engine {
             keepsKeypoints = detector.options.keypoints == DetectedFace.keypointNames
         } else {
             keepsKeypoints = false
@@ -102,8 +103,9 @@ public final class FaceLocator {
         switch engine {
         case .haar(let detector, let options, _):
             for box in detector.detect(frame.gray, options: options) { add(DetectedFace(box: box), cropBox: box) }
-        case .blazeFace(let detector, let minScore, let geometry):
-            for face in detector.detect(frame.rgb ?? RGBImage(gray: frame.gray), minScore: minScore) {
+        case .blazeFace(let detector, let minScore, let tiled, let geometry):
+            let image = frame.rgb ?? RGBImage(gray: frame.gray)
+            for face in tiled ? detector.detectTiled(image, minScore: minScore) : detector.detect(image, minScore: minScore) {
                 guard let box = face.rect(inFrameOf: frame.width, frame.height) else { continue }
                 let keypoints = face.keypoints.map { FramePoint(x: Float($0.x), y: Float($0.y)) }
                 add(

@@ -3,10 +3,11 @@ import Foundation
 import Imaging
 import Logging
 import PipelineProtocol
-import ResultDatabase
 import SQLite
 import TestSupport
 import Testing
+
+@testable import ResultDatabase
 
 @Suite struct ResultStoreTests {
     private let logger = Logger(label: "moodwire.recorder.tests") { _ in SwiftLogNoOpLogHandler() }
@@ -186,6 +187,18 @@ import Testing
                     )
                 ]
             ])
+    }
+
+    @Test func keypointsAreWrittenToTheHundredthOfAPixel() {
+        func text(_ values: [Float]) -> String {
+            values.map { value in
+                var bytes: [UInt8] = []
+                ResultStore.appendHundredths(value, to: &bytes)
+                return String(decoding: bytes, as: UTF8.self)
+            }.joined(separator: " ")
+        }
+        #expect(
+            text([0, 1, -1, 0.004, -0.004, -0.006, 12.345_6, -3.5, 1234.567, 99.995]) == "0.00 1.00 -1.00 0.00 0.00 -0.01 12.35 -3.50 1234.57 100.00")
     }
 
     /// A version 1 file (before scores and keypoints) is upgraded by the first writer: its faces

@@ -263,7 +263,7 @@ struct BenchDetector: AsyncParsableCommand {
             ("blazeface, box x0.9", .init(scale: 0.9, lift: 0))
         ]
         for (name, geometry) in geometries {
-            let locator = FaceLocator(.blazeFace(blazeFace, minScore: detection.givenMinScore, crop: geometry))
+            let locator = FaceLocator(.blazeFace(blazeFace, minScore: detection.givenMinScore, tiled: detection.tiles, crop: geometry))
             rows.append(benchmark.measure(locator, classifier: classifier, name: name))
         }
         CropGeometryBenchmark.report(rows).forEach { print($0) }
@@ -354,12 +354,15 @@ struct BenchDetector: AsyncParsableCommand {
             printRatios(ours: rows, theirs: theirs, threadCounts: threadCounts, reference: "tflite")
         }
         let model = try BlazeFaceDetector(contentsOf: path)
-        printQuality(
-            quality { file in
-                (try? ImageDecoder().decodeRGB(contentsOf: file)).map { image in
-                    model.detect(image, minScore: minScore).compactMap { $0.rect(inFrameOf: image.width, image.height) }
-                }
-            }, detector: detection.detector.rawValue)
+        for tiled in detection.tiles ? [false, true] : [false] {
+            printQuality(
+                quality { file in
+                    (try? ImageDecoder().decodeRGB(contentsOf: file)).map { image in
+                        (tiled ? model.detectTiled(image, minScore: minScore) : model.detect(image, minScore: minScore))
+                            .compactMap { $0.rect(inFrameOf: image.width, image.height) }
+                    }
+                }, detector: detection.detector.rawValue + (tiled ? " with tiles" : ""))
+        }
         if json { try printJSON(rows + theirs) }
     }
 
