@@ -1,5 +1,6 @@
 import EmotionClassification
 import Foundation
+import Imaging
 import Logging
 import Messaging
 import Metrics
@@ -48,6 +49,12 @@ final class ClassifierLoop {
     }
 
     func run(stop: StopSignal) throws(ZMQError) {
+        // One batch of blank faces first: the first run touches the weights and workspaces for the
+        // first time, and made the first frames of a stack several times slower than the rest.
+        let side = worker.classifier.network.inputShape.width
+        _ = worker.classifier.classify(
+            [GrayImage](
+                repeating: GrayImage(width: side, height: side, pixels: [UInt8](repeating: 128, count: side * side)), count: configuration.batchSize))
         logger.info(
             "classifier ready",
             metadata: [

@@ -36,6 +36,7 @@ public enum DetectorService {
     ) -> BlockingService {
         BlockingService(name: "moodwire.detector") { stop in
             let worker = DetectorWorker(locator: try makeLocator(), cropSide: configuration.cropSide, logger: logger)
+            worker.warmUp()
             let context = ZMQContext()
             let input = try ZMQSocket(context, .pull, highWaterMark: configuration.highWaterMark)
             let output = try ZMQSocket(context, .push, highWaterMark: configuration.highWaterMark)

@@ -21,6 +21,13 @@ public final class DetectorWorker {
         self.logger = logger
     }
 
+    /// Runs the detector once on a blank 640x480 frame, before the first real one: the first run
+    /// touches the weights and the workspaces for the first time, and made the first frames of a
+    /// stack several times slower than the rest.
+    public func warmUp() {
+        _ = locator.locate(in: DecodedFrame(rgb: RGBImage(width: 640, height: 480, pixels: [UInt8](repeating: 128, count: 640 * 480 * 3))))
+    }
+
     /// The faces of `frame`. A frame whose image cannot be decoded yields no faces and the
     /// `undecodable` flag, so that it is still recorded (and acknowledged) once.
     public func faces(in frame: FrameMessage) -> FacesMessage {

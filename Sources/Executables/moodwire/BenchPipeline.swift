@@ -11,7 +11,7 @@ struct BenchPipeline: AsyncParsableCommand {
         abstract: "The whole stack on a 640x480 video against its detector alone, latency, recorder insert rate and memory.",
         discussion: """
             Plays the video through `moodwire up`'s processes at full speed (sustained frames/s and faces/s) \
-            and paced at half of that (capture-to-recorded latency p50/p99), measures the detector alone on \
+            and paced at --paced-fps (capture-to-recorded latency p50/p99), measures the detector alone on \
             the same frames with the same number of threads as detector processes, the single-frame \
             processing time, the recorder's SQLite insert rate (and, with --reference, Python's sqlite3 \
             executemany on the same rows), and every stage's peak resident memory.
@@ -26,6 +26,9 @@ struct BenchPipeline: AsyncParsableCommand {
 
     @Option(help: "Classifier processes.")
     var classifiers = 1
+
+    @Option(help: "Frame rate of the paced run (at most half the full speed).")
+    var pacedFps = 30.0
 
     @Option(help: "First of eight loopback ports.")
     var basePort = 5650
@@ -57,7 +60,8 @@ struct BenchPipeline: AsyncParsableCommand {
             configuration: .init(
                 video: input, executableDirectory: executable.deletingLastPathComponent().path, detectors: detectors,
                 classifiers: classifiers, basePort: basePort, detection: detection,
-                modelPath: try store.locate(ModelStore.emotionModel), workDirectory: work), logger: logger)
+                modelPath: try store.locate(ModelStore.emotionModel), workDirectory: work,
+                pacedFramesPerSecond: pacedFps), logger: logger)
         let result = try benchmark.run { step in
             FileHandle.standardError.write(Data("bench: \(step)\n".utf8))
         }
@@ -92,6 +96,7 @@ struct BenchPipeline: AsyncParsableCommand {
             "    latency capture→recorded:           p50 \(f(r.fullSpeed.latencyP50Milliseconds)) ms, p99 \(f(r.fullSpeed.latencyP99Milliseconds)) ms",
             "  stack paced at \(f(r.paced.pacedAt ?? 0)) frames/s:       p50 \(f(r.paced.latencyP50Milliseconds)) ms, p99 \(f(r.paced.latencyP99Milliseconds)) ms"
                 + " (\(f(r.paced.latencyP99Milliseconds / r.singleFrameMilliseconds, 2))x the single-frame time)",
+            "    after the first second:             p99 \(f(r.paced.steadyLatencyP99Milliseconds)) ms (the first frames wait for the stages to load)",
             "  single-frame processing (decode, detect, classify, 1 thread): \(f(r.singleFrameMilliseconds)) ms (median)",
             "  recorder inserts:                     \(f(r.recorderFaceRowsPerSecond, 0)) face rows/s"
         ]
