@@ -21,7 +21,7 @@ import zmq
 HEADER = struct.Struct("<4sBBHQqIIIIIH")  # 46 bytes, then the UTF-8 source id
 MAGIC, VERSION = b"MOOD", 2
 KIND_FRAME, KIND_ACK = 1, 4
-FLAG_ACKNOWLEDGED = 1
+FLAG_ACKNOWLEDGED, FLAG_STILL = 1, 4  # STILL: a photo, which the detector searches harder than a video frame
 EMOTIONS = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
 KEYPOINTS = ["right_eye", "left_eye", "nose_tip", "mouth_center", "right_ear_tragion", "left_ear_tragion"]
 FACE = struct.Struct("<4if12f")  # box, detector score (NaN: none), six keypoints (NaN: none)
@@ -85,7 +85,7 @@ def main():
         seq = args.first_seq + offset
         with open(path, "rb") as image:
             data = image.read()
-        header = encode_header(KIND_FRAME, args.source, seq, int(time.time() * 1e6), FLAG_ACKNOWLEDGED)
+        header = encode_header(KIND_FRAME, args.source, seq, int(time.time() * 1e6), FLAG_ACKNOWLEDGED | FLAG_STILL)
         frames.send_multipart([header, data])
         pending[seq] = path
 

@@ -16,7 +16,7 @@ public final class PhotoAnalyzer {
     /// Faces in `frame`, in the detector's order, each classified from fer's crop of its box (and
     /// its mirror image, averaged, with `flipAveraged`).
     public func analyze(_ frame: DecodedFrame, flipAveraged: Bool = false) -> [FaceResult] {
-        let located = locator.locate(in: frame)
+        let located = locator.locate(in: frame, still: true)
         let scores = classifier.classify(located.map(\.crop), flipAveraged: flipAveraged)
         return zip(located, scores).map { FaceResult(face: $0.0.face, scores: $0.1) }
     }

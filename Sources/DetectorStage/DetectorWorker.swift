@@ -25,7 +25,8 @@ public final class DetectorWorker {
     /// touches the weights and the workspaces for the first time, and made the first frames of a
     /// stack several times slower than the rest.
     public func warmUp() {
-        _ = locator.locate(in: DecodedFrame(rgb: RGBImage(width: 640, height: 480, pixels: [UInt8](repeating: 128, count: 640 * 480 * 3))))
+        _ = locator.locate(
+            in: DecodedFrame(rgb: RGBImage(width: 640, height: 480, pixels: [UInt8](repeating: 128, count: 640 * 480 * 3))), still: false)
     }
 
     /// The faces of `frame`. A frame whose image cannot be decoded yields no faces and the
@@ -45,7 +46,7 @@ public final class DetectorWorker {
         header.width = image.width
         header.height = image.height
         let facesThatFit = WireProtocol.maxCropBytes / (cropSide * cropSide)
-        let located = locator.locate(in: image, limit: min(WireProtocol.maxFaces, facesThatFit))
+        let located = locator.locate(in: image, limit: min(WireProtocol.maxFaces, facesThatFit), still: header.flags.contains(.still))
         var crops: [UInt8] = []
         crops.reserveCapacity(located.count * cropSide * cropSide)
         for face in located { crops += BilinearResize.resize(face.crop, width: cropSide, height: cropSide).pixels }

@@ -94,15 +94,17 @@ public final class BlazeFaceDetector {
         return detections.map { face(from: $0, letterbox: letterbox) }
     }
 
-    /// The faces of `image` found in the whole frame and, when its shorter side is at least four
-    /// network inputs (a crowd photo, a 1080p frame), also in four overlapping tiles of 60% of its
-    /// width and height, where a small face is 1.7 times as large in the network's input. A tile's
+    /// The faces of `image` found in the whole frame and, when it is large enough, also in four
+    /// overlapping tiles of 60% of its width and height, where a small face is 1.7 times as large
+    /// in the network's input: a photo (`still`) whose shorter side is at least 1.5 network inputs
+    /// (288 pixels for full range), a video frame at least 4 (768: 1080p, not 720p), so that a
+    /// stream keeps its frame rate. A tile's
     /// faces that touch a side it shares with the frame's interior are cut by it and left out (each
     /// face up to a fifth of the frame lies wholly inside some tile); the rest are merged with the
     /// whole frame's by the model's weighted suppression. Best first.
-    public func detectTiled(_ image: RGBImage, minScore: Double? = nil) -> [LandmarkedFace] {
+    public func detectTiled(_ image: RGBImage, minScore: Double? = nil, still: Bool) -> [LandmarkedFace] {
         let whole = detect(image, minScore: minScore)
-        let tiles = Self.tiles(width: image.width, height: image.height, inputSide: inputSide)
+        let tiles = Self.tiles(width: image.width, height: image.height, inputSide: inputSide, still: still)
         guard !tiles.isEmpty else { return whole }
         var candidates = whole
         for tile in tiles {
@@ -138,9 +140,9 @@ public final class BlazeFaceDetector {
     }
 
     /// The four tiles of `detectTiled` (corners of the frame, 60% of each side), or none for a
-    /// frame whose shorter side is under four network inputs.
-    static func tiles(width: Int, height: Int, inputSide: Int) -> [PixelRect] {
-        guard min(width, height) >= 4 * inputSide else { return [] }
+    /// frame too small for them.
+    static func tiles(width: Int, height: Int, inputSide: Int, still: Bool) -> [PixelRect] {
+        guard 2 * min(width, height) >= (still ? 3 : 8) * inputSide else { return [] }
         let tileWidth = (width * 3 + 4) / 5, tileHeight = (height * 3 + 4) / 5
         return [0, height - tileHeight].flatMap { y in
             [0, width - tileWidth].map { x in PixelRect(x: x, y: y, width: tileWidth, height: tileHeight) }

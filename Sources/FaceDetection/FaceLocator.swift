@@ -92,8 +92,9 @@ public final class FaceLocator {
     }
 
     /// The faces of `frame` in the detector's order (BlazeFace: best score first), at most `limit`,
-    /// each with its crop; faces whose crop would be empty are left out.
-    public func locate(in frame: DecodedFrame, limit: Int = .max) -> [LocatedFace] {
+    /// each with its crop; faces whose crop would be empty are left out. A `still` (a photo, not a
+    /// video frame) may be searched harder: BlazeFace tiles it from a smaller size.
+    public func locate(in frame: DecodedFrame, limit: Int = .max, still: Bool) -> [LocatedFace] {
         let padValue = FaceCrop.padValue(of: frame.gray)
         var located: [LocatedFace] = []
         func add(_ face: DetectedFace, cropBox: PixelRect) {
@@ -105,7 +106,7 @@ public final class FaceLocator {
             for box in detector.detect(frame.gray, options: options) { add(DetectedFace(box: box), cropBox: box) }
         case .blazeFace(let detector, let minScore, let tiled, let geometry):
             let image = frame.rgb ?? RGBImage(gray: frame.gray)
-            for face in tiled ? detector.detectTiled(image, minScore: minScore) : detector.detect(image, minScore: minScore) {
+            for face in tiled ? detector.detectTiled(image, minScore: minScore, still: still) : detector.detect(image, minScore: minScore) {
                 guard let box = face.rect(inFrameOf: frame.width, frame.height) else { continue }
                 let keypoints = face.keypoints.map { FramePoint(x: Float($0.x), y: Float($0.y)) }
                 add(

@@ -14,4 +14,6 @@ public protocol FrameSource {
     mutating func next() throws(IngestError) -> SourceFrame?
     /// Releases what the source holds (a child process); next() must not be called after it.
     func close()
+    /// Whether its frames are photos rather than video frames (the detector may search them harder).
+    var producesStills: Bool { get }
 }

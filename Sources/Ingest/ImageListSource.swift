@@ -11,6 +11,7 @@ public struct ImageListSource: FrameSource {
     public let paths: [String]
     /// Start again at the first image after the last, seq numbers still increasing.
     public let loop: Bool
+    public var producesStills: Bool { true }
     /// Files passed over so far: non-images found when listing, and files that could not be read
     /// or were not usable images when their turn came (counted again on each pass).
     public private(set) var skippedCount: Int

@@ -19,6 +19,7 @@ import Timing
 /// Sequence numbers are capture times in microseconds (made strictly increasing), so that a
 /// restarted ingest never reuses a (source, seq) the recorder already holds.
 public final class LiveStreamSource: FrameSource {
+    public var producesStills: Bool { false }
     public let name: String
     public let url: LiveURL
     /// The ffmpeg executable that is run.

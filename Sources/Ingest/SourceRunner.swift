@@ -195,7 +195,7 @@ final class SourceRunner {
     @discardableResult
     private func send(_ frame: SourceFrame, on output: ZMQSocket, waitingUntil stop: StopSignal?) throws(ZMQError) -> Bool {
         let header = FrameHeader(
-            kind: .frame, flags: .acknowledged, source: source.name, seq: frame.seq,
+            kind: .frame, flags: source.producesStills ? [.acknowledged, .still] : .acknowledged, source: source.name, seq: frame.seq,
             capturedAt: frame.capturedAt, width: frame.width, height: frame.height)
         let parts = FrameMessage(header: header, image: frame.image).parts
         if let stop {

@@ -11,6 +11,7 @@ import Processes
 ///
 /// ffmpeg is started on the first `next()`, and again at the end of each pass when looping.
 public final class VideoFileSource: FrameSource {
+    public var producesStills: Bool { false }
     public let name: String
     public let path: String
     /// Start again at the first frame after the last (ffmpeg is restarted), seq numbers still

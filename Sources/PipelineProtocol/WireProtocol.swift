@@ -75,6 +75,9 @@ public struct FrameFlags: OptionSet, Sendable, Hashable {
     /// The detector could not decode the image: the frame is recorded with no faces, so that an
     /// acknowledged frame is not re-sent forever.
     public static let undecodable = FrameFlags(rawValue: 2)
+    /// A photo (an image file, an upload), not a video frame: the detector may spend more on it
+    /// (BlazeFace searches tiles of smaller photos).
+    public static let still = FrameFlags(rawValue: 4)
 }
 
 /// Why a message was refused. Each kind is counted and logged (rate-limited) by the receiving stage.

@@ -28,7 +28,7 @@ public struct DetectionArguments: ParsableArguments, Sendable {
     @Flag(
         inversion: .prefixedNo,
         help:
-            "BlazeFace: also search frames whose shorter side is 768 pixels or more (crowd photos, 1080p) in four overlapping tiles, for small faces; five network runs instead of one (env MOODWIRE_TILES=0 turns it off)."
+            "BlazeFace: also search photos whose shorter side is 288 pixels or more, and video frames from 768 (1080p), in four overlapping tiles, for small faces; five network runs instead of one (env MOODWIRE_TILES=0 turns it off)."
     )
     public var tiles = environment("TILES").map { $0 != "0" } ?? true
 

@@ -72,7 +72,7 @@ public final class PipelineGateway: Sendable {
     public func analyze(image: [UInt8], width: Int, height: Int) async throws -> FrameResult {
         let seq = nextSeq.add(1, ordering: .relaxed).newValue
         let header = FrameHeader(
-            kind: .frame, flags: .acknowledged, source: configuration.uploadSource, seq: seq,
+            kind: .frame, flags: [.acknowledged, .still], source: configuration.uploadSource, seq: seq,
             capturedAt: Int64(Date().timeIntervalSince1970 * 1_000_000), width: width, height: height)
         let parts = FrameMessage(header: header, image: image).parts
         return try await withCheckedThrowingContinuation { continuation in

@@ -7,10 +7,17 @@ import Testing
 
 @Suite("BlazeFace tiles for large frames")
 struct BlazeFaceTilingTests {
-    @Test func fourCornerTilesOfThreeFifthsOnlyForLargeFrames() {
-        #expect(BlazeFaceDetector.tiles(width: 1280, height: 720, inputSide: 192).isEmpty)
-        #expect(BlazeFaceDetector.tiles(width: 4000, height: 767, inputSide: 192).isEmpty)
-        let tiles = BlazeFaceDetector.tiles(width: 1986, height: 1545, inputSide: 192)
+    @Test func fourCornerTilesOfThreeFifthsForPhotosFrom288AndVideoFramesFrom768() {
+        #expect(BlazeFaceDetector.tiles(width: 1280, height: 720, inputSide: 192, still: false).isEmpty)
+        #expect(BlazeFaceDetector.tiles(width: 4000, height: 767, inputSide: 192, still: false).isEmpty)
+        #expect(BlazeFaceDetector.tiles(width: 1920, height: 1080, inputSide: 192, still: false).count == 4)
+        #expect(BlazeFaceDetector.tiles(width: 500, height: 287, inputSide: 192, still: true).isEmpty)
+        #expect(
+            BlazeFaceDetector.tiles(width: 500, height: 375, inputSide: 192, still: true) == [
+                PixelRect(x: 0, y: 0, width: 300, height: 225), PixelRect(x: 200, y: 0, width: 300, height: 225),
+                PixelRect(x: 0, y: 150, width: 300, height: 225), PixelRect(x: 200, y: 150, width: 300, height: 225)
+            ])
+        let tiles = BlazeFaceDetector.tiles(width: 1986, height: 1545, inputSide: 192, still: false)
         #expect(
             tiles == [
                 PixelRect(x: 0, y: 0, width: 1192, height: 927), PixelRect(x: 794, y: 0, width: 1192, height: 927),
@@ -27,7 +34,7 @@ struct BlazeFaceTilingTests {
         let detector = try BlazeFaceDetector(contentsOf: try #require(InstalledModels.blazeFaceFullRange))
         let image = try ImageDecoder().decodeRGB(contentsOf: sharedDataPath("faces/bald_guys.jpg"))
         let whole = detector.detect(image)
-        let tiled = detector.detectTiled(image)
+        let tiled = detector.detectTiled(image, still: true)
         #expect(tiled.count >= whole.count + 5, "\(whole.count) faces in the whole frame, \(tiled.count) with tiles")
         func overlap(_ a: LandmarkedFace, _ b: LandmarkedFace) -> Double {
             let w = min(a.x + a.width, b.x + b.width) - max(a.x, b.x), h = min(a.y + a.height, b.y + b.height) - max(a.y, b.y)

@@ -358,7 +358,7 @@ struct BenchDetector: AsyncParsableCommand {
             printQuality(
                 quality { file in
                     (try? ImageDecoder().decodeRGB(contentsOf: file)).map { image in
-                        (tiled ? model.detectTiled(image, minScore: minScore) : model.detect(image, minScore: minScore))
+                        (tiled ? model.detectTiled(image, minScore: minScore, still: true) : model.detect(image, minScore: minScore))
                             .compactMap { $0.rect(inFrameOf: image.width, image.height) }
                     }
                 }, detector: detection.detector.rawValue + (tiled ? " with tiles" : ""))
