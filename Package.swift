@@ -142,7 +142,7 @@ let package = Package(
             ],
             resources: [.copy("Assets")]),
         // `moodwire up`: every stage as a supervised child process on loopback.
-        .target(name: "Supervisor", dependencies: ["StageOptions", "Processes", "PipelineProtocol", "Messaging", "Timing", log]),
+        .target(name: "Supervisor", dependencies: ["StageOptions", "Imaging", "Processes", "PipelineProtocol", "Messaging", "Timing", log]),
         // Every `moodwire bench` command, each against a named reference in the same run.
         .target(
             name: "Benchmarks",

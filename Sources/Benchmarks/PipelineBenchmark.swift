@@ -62,9 +62,6 @@ public struct PipelineBenchmark {
         public var facesPerSecond: Double
         public var latencyP50Milliseconds: Double
         public var latencyP99Milliseconds: Double
-        /// p99 of the frames after the first second of the stream: the stages load their models
-        /// while the ingest already sends, so the first few frames wait for them.
-        public var steadyLatencyP99Milliseconds: Double
         public var pacedAt: Double?
     }
 
@@ -216,8 +213,6 @@ public struct PipelineBenchmark {
             facesPerSecond: Double(summary.totalFaces) / span,
             latencyP50Milliseconds: Self.percentile(summary.latencies, 0.5) * 1000,
             latencyP99Milliseconds: Self.percentile(summary.latencies, 0.99) * 1000,
-            steadyLatencyP99Milliseconds: Self.percentile(
-                Array(summary.latencies.dropFirst(Int((fps ?? Double(summary.totalFrames - 1) / span).rounded(.up)))), 0.99) * 1000,
             pacedAt: fps)
     }
 

@@ -78,6 +78,9 @@ public struct FrameFlags: OptionSet, Sendable, Hashable {
     /// A photo (an image file, an upload), not a video frame: the detector may spend more on it
     /// (BlazeFace searches tiles of smaller photos).
     public static let still = FrameFlags(rawValue: 4)
+    /// A readiness probe (`moodwire up` sends one before starting its sources): every stage
+    /// handles it as any frame, and the recorder acknowledges it without recording it.
+    public static let probe = FrameFlags(rawValue: 8)
 }
 
 /// Why a message was refused. Each kind is counted and logged (rate-limited) by the receiving stage.

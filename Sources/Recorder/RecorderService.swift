@@ -122,18 +122,20 @@ final class RecorderLoop {
     /// or, after a stop request, for a few more attempts; then acknowledges every frame.
     private func commit(_ batch: [ResultsMessage], stop: StopSignal) throws {
         guard !batch.isEmpty else { return }
+        // Readiness probes are acknowledged like the rest and never recorded.
+        let recorded = batch.filter { !$0.header.flags.contains(.probe) }
         var attemptsAfterStop = 0
         while true {
             do {
                 let now = Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
                 let start = ContinuousClock.now
-                let inserted = try store.record(batch, processedAt: now)
+                let inserted = try store.record(recorded, processedAt: now)
                 metrics.commitLatency.record(duration: ContinuousClock.now - start)
                 let new = inserted.filter { $0 }.count
                 metrics.newFrames.increment(by: new)
-                metrics.duplicateFrames.increment(by: batch.count - new)
-                metrics.faces.increment(by: zip(batch, inserted).reduce(0) { $0 + ($1.1 ? $1.0.faces.count : 0) })
-                metrics.batchFrames.record(batch.count)
+                metrics.duplicateFrames.increment(by: inserted.count - new)
+                metrics.faces.increment(by: zip(recorded, inserted).reduce(0) { $0 + ($1.1 ? $1.0.faces.count : 0) })
+                metrics.batchFrames.record(recorded.count)
                 logger.trace("committed", metadata: ["frames": "\(batch.count)", "new": "\(new)"])
                 break
             } catch {

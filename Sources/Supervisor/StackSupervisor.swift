@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import Logging
 import Messaging
 import PipelineProtocol
@@ -134,9 +135,17 @@ public final class StackSupervisor: @unchecked Sendable {
             lock.withLock { lastSummary = summary }
         }
         let context = ZMQContext()
+        let endpoints = PipelineEndpoints(basePort: configuration.basePort)
         let acks = try ZMQSocket(context, .subscribe, highWaterMark: 100_000, lingerMilliseconds: 0)
-        try acks.connect(PipelineEndpoints(basePort: configuration.basePort).connect(.acks))
-        for stage in all { try start(stage) }
+        try acks.connect(endpoints.connect(.acks))
+        // The sources start once a probe frame has come back through every stage, so that their
+        // first frames do not wait in a queue while the stages load their models.
+        let probes = try ZMQSocket(context, .push, highWaterMark: 4, lingerMilliseconds: 0)
+        try probes.connect(endpoints.connect(.framesIn))
+        let probe = try Self.probeFrame()
+        var probeSentAt: ContinuousClock.Instant?
+        var sourcesStarted = false
+        for stage in all where stage !== ingest { try start(stage) }
         sampleMemory(all, into: &summary)
 
         var ingestDone = ingest == nil
@@ -146,8 +155,26 @@ public final class StackSupervisor: @unchecked Sendable {
         var framesAtLastDraw = 0
         var rate = 0.0
         while !stop.isRequested {
+            if let ingest, !sourcesStarted {
+                if clock.now - began >= configuration.probeTimeout {
+                    logger.warning("no probe came back through the stages; starting the sources anyway")
+                    try start(ingest)
+                    sourcesStarted = true
+                } else if probeSentAt.map({ clock.now - $0 >= .milliseconds(500) }) ?? true {
+                    _ = try probes.send(probe.parts, timeoutMilliseconds: 0)
+                    probeSentAt = clock.now
+                }
+            }
             while let parts = try acks.receive(timeoutMilliseconds: 100) {
                 guard let ack = try? AckMessage(parts: parts) else { continue }
+                if ack.header.flags.contains(.probe) {
+                    if let ingest, !sourcesStarted, ack.header.source == Self.probeSource {
+                        logger.debug("a probe came back; starting the sources")
+                        try start(ingest)
+                        sourcesStarted = true
+                    }
+                    continue
+                }
                 summary.frames[ack.header.source, default: 0] += 1
                 summary.faces[ack.header.source, default: 0] += ack.header.faceCount
                 let sinceStart = clock.now - began
@@ -213,6 +240,18 @@ public final class StackSupervisor: @unchecked Sendable {
                 return
             }
         }
+    }
+
+    static let probeSource = "moodwire-up-probe"
+
+    /// A 64x64 grey JPEG frame with the probe flag.
+    static func probeFrame() throws -> FrameMessage {
+        let image = RGBImage(width: 64, height: 64, pixels: [UInt8](repeating: 128, count: 64 * 64 * 3))
+        return FrameMessage(
+            header: FrameHeader(
+                kind: .frame, flags: .probe, source: probeSource, seq: 0, capturedAt: Int64(Date().timeIntervalSince1970 * 1_000_000),
+                width: 64, height: 64),
+            image: [UInt8](try JPEGEncoder().encode(image)))
     }
 
     /// Records each running stage's peak resident memory (VmHWM) and publishes the PIDs and the

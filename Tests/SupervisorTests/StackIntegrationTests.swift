@@ -37,6 +37,7 @@ struct StackIntegrationTests {
             in: directory)
         #expect(frames.count == 2)
         let bySource = Dictionary(uniqueKeysWithValues: frames.map { ($0["source"] as! String, $0) })
+        #expect(bySource["moodwire-up-probe"] == nil, "up's readiness probe went through the stages unrecorded")
         #expect(bySource["faces"]?["n"] as? Int == photos.count)
         #expect(bySource["faces"]?["distinct_seq"] as? Int == photos.count)
         #expect(bySource["faces"]?["last"] as? Int == photos.count - 1)

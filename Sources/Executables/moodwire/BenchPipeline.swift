@@ -96,7 +96,6 @@ struct BenchPipeline: AsyncParsableCommand {
             "    latency capture→recorded:           p50 \(f(r.fullSpeed.latencyP50Milliseconds)) ms, p99 \(f(r.fullSpeed.latencyP99Milliseconds)) ms",
             "  stack paced at \(f(r.paced.pacedAt ?? 0)) frames/s:       p50 \(f(r.paced.latencyP50Milliseconds)) ms, p99 \(f(r.paced.latencyP99Milliseconds)) ms"
                 + " (\(f(r.paced.latencyP99Milliseconds / r.singleFrameMilliseconds, 2))x the single-frame time)",
-            "    after the first second:             p99 \(f(r.paced.steadyLatencyP99Milliseconds)) ms (the first frames wait for the stages to load)",
             "  single-frame processing (decode, detect, classify, 1 thread): \(f(r.singleFrameMilliseconds)) ms (median)",
             "  recorder inserts:                     \(f(r.recorderFaceRowsPerSecond, 0)) face rows/s"
         ]
