@@ -98,23 +98,18 @@ public final class BlazeFaceDetector {
     /// overlapping tiles of 60% of its width and height, where a small face is 1.7 times as large
     /// in the network's input: a photo (`still`) whose shorter side is at least 1.5 network inputs
     /// (288 pixels for full range), a video frame at least 4 (768: 1080p, not 720p), so that a
-    /// stream keeps its frame rate. A tile's
-    /// faces that touch a side it shares with the frame's interior are cut by it and left out (each
-    /// face up to a fifth of the frame lies wholly inside some tile); the rest are merged with the
-    /// whole frame's by the model's weighted suppression. Best first.
+    /// stream keeps its frame rate. A tile's faces that touch a side it shares with the frame's
+    /// interior are cut by it and left out (each face up to a fifth of the frame lies wholly inside
+    /// some tile); the rest are merged with the whole frame's by the model's weighted suppression.
+    /// Best first.
     public func detectTiled(_ image: RGBImage, minScore: Double? = nil, still: Bool) -> [LandmarkedFace] {
         let whole = detect(image, minScore: minScore)
         let tiles = Self.tiles(width: image.width, height: image.height, inputSide: inputSide, still: still)
         guard !tiles.isEmpty else { return whole }
         var candidates = whole
         for tile in tiles {
-            var pixels: [UInt8] = []
-            pixels.reserveCapacity(tile.width * tile.height * 3)
-            for y in tile.y..<(tile.y + tile.height) {
-                pixels += image.pixels[((y * image.width + tile.x) * 3)..<((y * image.width + tile.x + tile.width) * 3)]
-            }
             let margin = 0.01 * Double(max(tile.width, tile.height))
-            for var face in detect(RGBImage(width: tile.width, height: tile.height, pixels: pixels), minScore: minScore) {
+            for var face in detect(image.cropped(to: tile), minScore: minScore) {
                 let cutLeft = tile.x > 0 && face.x < margin, cutTop = tile.y > 0 && face.y < margin
                 let cutRight = tile.x + tile.width < image.width && face.x + face.width > Double(tile.width) - margin
                 let cutBottom = tile.y + tile.height < image.height && face.y + face.height > Double(tile.height) - margin

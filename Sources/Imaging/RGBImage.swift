@@ -24,6 +24,17 @@ public struct RGBImage: Sendable, Equatable {
         self.init(width: gray.width, height: gray.height, pixels: pixels)
     }
 
+    /// The pixels inside `rect`, which must lie within the image.
+    public func cropped(to rect: PixelRect) -> RGBImage {
+        precondition(rect.x >= 0 && rect.y >= 0 && rect.x + rect.width <= width && rect.y + rect.height <= height, "a crop inside the image")
+        var out: [UInt8] = []
+        out.reserveCapacity(rect.width * rect.height * 3)
+        for y in rect.y..<(rect.y + rect.height) {
+            out += pixels[((y * width + rect.x) * 3)..<((y * width + rect.x + rect.width) * 3)]
+        }
+        return RGBImage(width: rect.width, height: rect.height, pixels: out)
+    }
+
     /// The image in gray with OpenCV's `cvtColor(RGB2GRAY)` weights (`GrayConversion.rgbWeighted`).
     public func grayscale() -> GrayImage {
         GrayImage(width: width, height: height, pixels: JPEGDecoder.weightedGray(rgb: pixels))

@@ -1,4 +1,3 @@
-import Foundation
 import Imaging
 import Logging
 import PipelineProtocol
@@ -133,18 +132,14 @@ public final class ResultStore {
         let hundredths = Int((Double(value) * 100).rounded())
         if hundredths < 0 { bytes.append(UInt8(ascii: "-")) }
         let magnitude = hundredths.magnitude
-        var whole = magnitude / 100, digits = 1
-        while whole >= 10 {
+        // The whole part's digits, last first, then turned around.
+        let start = bytes.count
+        var whole = magnitude / 100
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(whole % 10))
             whole /= 10
-            digits += 1
-        }
-        whole = magnitude / 100
-        let end = bytes.count + digits
-        bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits))
-        for index in stride(from: end - 1, through: end - digits, by: -1) {
-            bytes[index] = UInt8(ascii: "0") + UInt8(whole % 10)
-            whole /= 10
-        }
+        } while whole > 0
+        bytes[start...].reverse()
         bytes.append(UInt8(ascii: "."))
         bytes.append(UInt8(ascii: "0") + UInt8(magnitude / 10 % 10))
         bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))

@@ -18,10 +18,10 @@ public struct StackConfiguration: Sendable {
     public var keepRunning: Bool
     /// Log level of the stages (their logs go to standard error).
     public var logLevel: Logger.Level
-    /// How long each stage may take to stop before it is killed.
     /// How long the sources wait for a probe frame to come back through the stages before they
     /// start anyway.
     public var probeTimeout: Duration = .seconds(60)
+    /// How long each stage may take to stop before it is killed.
     public var stopTimeout: Duration
     /// Redraw a status line on standard error (on a terminal).
     public var showProgress: Bool

